@@ -1,0 +1,51 @@
+# seccompgen: `make demo` and `make test` work on a fresh Debian 12 machine
+# (as root): `deps` installs what is missing, quickly when nothing is.
+export PATH := /usr/local/go/bin:$(PATH)
+GO      ?= go
+BIN     := bin/seccompgen
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo devel)
+
+# Debian packages the build, tests and demo use. clang/llvm/libbpf-dev are
+# only for `make generate`.
+DEBS     := gcc libc6-dev libseccomp-dev gcc-multilib runc busybox-static strace
+GEN_DEBS := clang llvm libbpf-dev
+
+.PHONY: all deps gen-deps build test demo generate check-generate fmt vet clean
+
+all: build
+
+deps:
+	@./scripts/apt-ensure $(DEBS)
+
+gen-deps:
+	@./scripts/apt-ensure $(GEN_DEBS)
+
+build: $(BIN)
+
+$(BIN): FORCE
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $@ ./cmd/seccompgen
+
+FORCE:
+
+test: deps build
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+demo: deps build
+	./scripts/demo
+
+generate: gen-deps
+	$(GO) generate ./tracer
+
+# CI proves the checked-in eBPF objects match their source.
+check-generate: generate
+	git diff --exit-code -- tracer/
+
+fmt:
+	gofmt -l -w $$(git ls-files '*.go' | grep -v '_bpfel.go$$')
+
+vet:
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin

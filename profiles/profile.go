@@ -1,0 +1,140 @@
+package profiles
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// Profile is an OCI seccomp profile (the linux.seccomp object of a runtime
+// config).
+type Profile struct {
+	spec specs.LinuxSeccomp
+}
+
+// EPERM is the errno a generated profile returns for what it does not allow.
+const EPERM = 1
+
+// archNames maps the ABI names the tracer reports to libseccomp's names.
+var archNames = map[string]specs.Arch{
+	"x86_64": specs.ArchX86_64,
+	"i386":   specs.ArchX86,
+	"x32":    specs.ArchX32,
+}
+
+// Spec is a decision to turn into a profile: the ABIs to admit, the
+// syscalls to allow, and the syscalls to deny explicitly.
+type Spec struct {
+	ABIs  []string // "x86_64", "i386", "x32"
+	Allow []string
+	Deny  []string
+}
+
+// Generate builds the profile for s: default ERRNO(EPERM), one ALLOW rule
+// with the sorted names, one ERRNO(EPERM) rule with the explicit denies. A
+// name in Deny is never allowed.
+func Generate(s Spec) (*Profile, error) {
+	errno := uint(EPERM)
+	p := &Profile{spec: specs.LinuxSeccomp{
+		DefaultAction:   specs.ActErrno,
+		DefaultErrnoRet: &errno,
+	}}
+	for _, abi := range s.ABIs {
+		a, ok := archNames[abi]
+		if !ok {
+			return nil, fmt.Errorf("unknown abi %q", abi)
+		}
+		p.spec.Architectures = append(p.spec.Architectures, a)
+	}
+	sort.Slice(p.spec.Architectures, func(i, j int) bool {
+		return archRank(p.spec.Architectures[i]) < archRank(p.spec.Architectures[j])
+	})
+	denied := set(s.Deny)
+	var allow []string
+	for name := range set(s.Allow) {
+		if !denied[name] {
+			allow = append(allow, name)
+		}
+	}
+	sort.Strings(allow)
+	if len(allow) > 0 {
+		p.spec.Syscalls = append(p.spec.Syscalls, specs.LinuxSyscall{Names: allow, Action: specs.ActAllow})
+	}
+	if len(denied) > 0 {
+		deny := make([]string, 0, len(denied))
+		for name := range denied {
+			deny = append(deny, name)
+		}
+		sort.Strings(deny)
+		eperm := uint(EPERM)
+		p.spec.Syscalls = append(p.spec.Syscalls, specs.LinuxSyscall{Names: deny, Action: specs.ActErrno, ErrnoRet: &eperm})
+	}
+	return p, nil
+}
+
+func archRank(a specs.Arch) int {
+	switch a {
+	case specs.ArchX86_64:
+		return 0
+	case specs.ArchX86:
+		return 1
+	case specs.ArchX32:
+		return 2
+	}
+	return 3
+}
+
+func set(names []string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// Bytes returns the profile in canonical form: runtime-spec key order, two
+// space indent, trailing newline. Equal profiles give equal bytes.
+func (p *Profile) Bytes() []byte {
+	data, err := json.MarshalIndent(&p.spec, "", "  ")
+	if err != nil {
+		panic(err) // plain values only: cannot fail
+	}
+	return append(data, '\n')
+}
+
+// WriteFile writes data to path atomically: a temporary file in the same
+// directory, synced, then renamed over path. A failure leaves path as it was.
+func WriteFile(path string, data []byte) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	mode := os.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	if err := os.Chmod(tmp.Name(), mode); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,127 @@
+package recording
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/elastic/go-seccomp-bpf/arch"
+)
+
+// ABI names a system call ABI of the x86 family: each has its own numbering.
+type ABI string
+
+// The ABIs a 64-bit x86 kernel serves.
+const (
+	X86_64 ABI = "x86_64" // the native 64-bit ABI
+	I386   ABI = "i386"   // 32-bit programs through IA32 emulation
+	X32    ABI = "x32"    // 64-bit registers, 32-bit pointers; numbers carry bit 30
+)
+
+// ABIs lists the ABIs in the order the tracer indexes them.
+var ABIs = []ABI{X86_64, I386, X32}
+
+var tables = map[ABI]*arch.Info{
+	X86_64: arch.X86_64,
+	I386:   arch.I386,
+	X32:    arch.X32,
+}
+
+// Name returns the syscall's name in abi's table, or "nr:N" when the table
+// does not know the number (a kernel newer than the table): the number is
+// kept, never dropped.
+func Name(abi ABI, nr int) string {
+	if t, ok := tables[abi]; ok {
+		if name, ok := t.SyscallNumbers[nr]; ok {
+			return name
+		}
+	}
+	return "nr:" + strconv.Itoa(nr)
+}
+
+// Number returns the number of the named syscall in abi's table. It also
+// accepts the "nr:N" form that Name returns for unknown numbers.
+func Number(abi ABI, name string) (int, bool) {
+	if rest, ok := strings.CutPrefix(name, "nr:"); ok {
+		n, err := strconv.Atoi(rest)
+		return n, err == nil && n >= 0
+	}
+	t, ok := tables[abi]
+	if !ok {
+		return 0, false
+	}
+	nr, ok := t.SyscallNames[name]
+	return nr, ok
+}
+
+// Known reports whether name is a syscall of any ABI this package knows.
+func Known(name string) bool {
+	for _, t := range tables {
+		if _, ok := t.SyscallNames[name]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Names returns every syscall name of every known ABI, sorted.
+func Names() []string {
+	set := map[string]bool{}
+	for _, t := range tables {
+		for name := range t.SyscallNames {
+			set[name] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for name := range set {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// CheckName returns nil when name is a known syscall, else an error that
+// suggests the closest real name.
+func CheckName(name string) error {
+	if Known(name) {
+		return nil
+	}
+	if s := Closest(name); s != "" {
+		return fmt.Errorf("unknown syscall %q (did you mean %q?)", name, s)
+	}
+	return fmt.Errorf("unknown syscall %q", name)
+}
+
+// Closest returns the known syscall name nearest to name by edit distance,
+// or "" when nothing is reasonably close.
+func Closest(name string) string {
+	best, bestD := "", len(name)/2+2
+	for _, cand := range Names() {
+		if d := distance(name, cand); d < bestD {
+			best, bestD = cand, d
+		}
+	}
+	return best
+}
+
+// distance is the Levenshtein distance between a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
