@@ -1,0 +1,217 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/seccompgen/seccompgen/profiles"
+	"github.com/seccompgen/seccompgen/recording"
+	"github.com/seccompgen/seccompgen/synth"
+	"github.com/seccompgen/seccompgen/tracer"
+)
+
+// recordFlags are shared by record and check: how to trace and what policy
+// to apply.
+type recordFlags struct {
+	deny     string
+	user     string
+	maxProcs uint32
+}
+
+func (f *recordFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.deny, "deny", strings.Join(synth.DefaultDeny, ","), "comma-separated syscalls to deny even if used (\"\" for none)")
+	fs.StringVar(&f.user, "user", "", "run CMD as `USER[:GROUP]` (names or numbers); the tracer still runs as root")
+	fs.Uint32Var(&f.maxProcs, "max-procs", 32768, "how many processes of the tree can be alive at once (more are counted as lost)")
+}
+
+func (f *recordFlags) policy() (synth.Policy, error) {
+	var p synth.Policy
+	for _, n := range strings.Split(f.deny, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			p.Deny = append(p.Deny, n)
+		}
+	}
+	if err := synth.CheckPolicy(p); err != nil {
+		return p, fmt.Errorf("--deny: %w", err)
+	}
+	return p, nil
+}
+
+// traced is a finished recording, or the status to exit with and why not.
+type traced struct {
+	rec    *recording.Recording
+	status int
+	err    error
+}
+
+// trace runs args under the tracer with stdio passed through and returns
+// what it recorded.
+func (f *recordFlags) trace(args []string) traced {
+	path, status, err := resolveCmd(args[0])
+	if err != nil {
+		return traced{status: status, err: err}
+	}
+	env := os.Environ()
+	w := tracer.Workload{Path: path, Args: args, Files: []*os.File{os.Stdin, os.Stdout, os.Stderr}}
+	if f.user != "" {
+		cred, uenv, err := lookupUser(f.user)
+		if err != nil {
+			return traced{status: exitFailure, err: err}
+		}
+		w.Credential = cred
+		env = withEnv(env, uenv)
+	}
+	w.Env = env
+
+	t, err := tracer.New(tracer.Config{MaxProcs: f.maxProcs})
+	if err != nil {
+		return traced{status: exitFailure, err: err}
+	}
+	defer t.Close()
+	run, err := t.Start(w)
+	if err != nil {
+		return traced{status: startStatus(err), err: fmt.Errorf("%s: %w", args[0], err)}
+	}
+	stop := forwardSignals(run.Signal)
+	rec, err := run.Wait()
+	stop()
+	if err != nil {
+		return traced{status: exitFailure, err: err}
+	}
+	return traced{rec: rec, status: rec.Exit.Status()}
+}
+
+func init() {
+	var (
+		rf         recordFlags
+		output     string
+		reportPath string
+		recPath    string
+	)
+	c := &command{
+		Name:      "record",
+		UsageLine: "record [-o FILE] [--report FILE] [--deny LIST] [--user USER[:GROUP]] -- CMD [ARG...]",
+		Short:     "trace CMD's process tree and write the smallest profile that lets it run",
+		Long: `
+Record runs CMD under an eBPF tracer that sees every syscall of CMD, of every
+thread it starts and of every descendant, from CMD's first execve until the
+last process of the tree exits; nothing else on the host is counted. It then
+writes the smallest OCI seccomp profile that lets that run succeed: default
+action ERRNO(EPERM), the architectures of the ABIs seen, one ALLOW rule with
+the syscalls used, and one ERRNO(EPERM) rule with the explicit denies.
+
+CMD's standard input, output and error pass through untouched. SIGINT,
+SIGTERM and SIGHUP sent to seccompgen are forwarded to CMD; the profile is
+still written for what ran. The exit status is CMD's own (128+N if a signal N
+killed it); 125 if seccompgen failed, 126 if CMD cannot be run, 127 if it is
+not found.
+
+The tracer needs root (or CAP_BPF and CAP_PERFMON) and a kernel with BTF. Use
+--user to run CMD itself unprivileged.
+
+A syscall that an active seccomp filter denies never reaches the tracer:
+record CMD unconfined.`,
+		Example: `	seccompgen record -o app.json -- ./app --port 8080
+	seccompgen record --report why.json --deny memfd_create,ptrace -o app.json -- make test
+	sudo seccompgen record --user nobody -o ls.json -- ls -l /`,
+		UsageExit: exitFailure,
+	}
+	c.Flags = pflag.NewFlagSet("record", pflag.ContinueOnError)
+	c.Flags.StringVarP(&output, "output", "o", "", "write the profile to `FILE` (\"-\" or unset: stdout)")
+	c.Flags.StringVar(&reportPath, "report", "", "write a JSON report to `FILE`: every syscall with count, ABI, first pid/comm and why it is in")
+	c.Flags.StringVar(&recPath, "save-recording", "", "also save the raw recording to `FILE`")
+	rf.register(c.Flags)
+	c.Run = func(args []string) int {
+		if len(args) == 0 {
+			return usageError(c, "no command to record (want: record [flags] -- CMD [ARG...])")
+		}
+		pol, err := rf.policy()
+		if err != nil {
+			return usageError(c, "%v", err)
+		}
+		// Fail before a long run, not after it, when the outputs cannot be written.
+		for _, p := range []string{output, reportPath, recPath} {
+			if err := checkWritableDir(p); err != nil {
+				fmt.Fprintf(os.Stderr, "seccompgen record: %v\n", err)
+				return exitFailure
+			}
+		}
+		tr := rf.trace(args)
+		if tr.err != nil {
+			fmt.Fprintf(os.Stderr, "seccompgen record: %v\n", tr.err)
+			return tr.status
+		}
+		if err := writeOutputs(tr.rec, pol, output, reportPath, recPath); err != nil {
+			fmt.Fprintf(os.Stderr, "seccompgen record: %v\n", err)
+			return exitFailure
+		}
+		return tr.status
+	}
+	register(c)
+}
+
+func writeOutputs(rec *recording.Recording, pol synth.Policy, output, reportPath, recPath string) error {
+	if recPath != "" {
+		if err := profiles.WriteFile(recPath, rec.Marshal()); err != nil {
+			return fmt.Errorf("save recording: %w", err)
+		}
+	}
+	prof, rep, err := synth.Synthesize([]*recording.Recording{rec}, pol)
+	if err != nil {
+		return err
+	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(os.Stderr, "seccompgen: warning: %s\n", w)
+	}
+	if reportPath != "" {
+		data, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := profiles.WriteFile(reportPath, append(data, '\n')); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+	}
+	if output == "" || output == "-" {
+		_, err := os.Stdout.Write(prof.Bytes())
+		return err
+	}
+	if err := profiles.WriteFile(output, prof.Bytes()); err != nil {
+		return fmt.Errorf("write profile: %w", err)
+	}
+	return nil
+}
+
+// checkWritableDir fails when path's directory does not exist or is not a
+// directory, so no run is wasted on an output that cannot be written.
+func checkWritableDir(path string) error {
+	if path == "" || path == "-" {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("%s: directory %s: %w", path, dir, unwrapPath(err))
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s: %s is not a directory", path, dir)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s: is a directory (give a file name)", path)
+	}
+	return nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

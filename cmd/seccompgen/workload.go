@@ -1,0 +1,124 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"os/user"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// resolveCmd finds CMD as a shell would and returns the status to exit
+// with when it cannot be run: 127 not found, 126 found but not executable.
+func resolveCmd(name string) (string, int, error) {
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path, 0, nil
+	}
+	if errors.Is(err, exec.ErrDot) {
+		return "", exitNotFound, fmt.Errorf("%s: not found in PATH (it is in the current directory: run ./%s)", name, name)
+	}
+	if errors.Is(err, os.ErrPermission) {
+		return "", exitNoExec, fmt.Errorf("%s: permission denied (is it executable? chmod +x %s)", name, name)
+	}
+	if fi, serr := os.Stat(name); serr == nil && strings.Contains(name, "/") {
+		if fi.IsDir() {
+			return "", exitNoExec, fmt.Errorf("%s: is a directory", name)
+		}
+		return "", exitNoExec, fmt.Errorf("%s: not executable (chmod +x %s)", name, name)
+	}
+	return "", exitNotFound, fmt.Errorf("%s: command not found", name)
+}
+
+// startStatus maps an error from starting CMD (execve's) to 126 or 127.
+func startStatus(err error) int {
+	if errors.Is(err, syscall.ENOENT) {
+		return exitNotFound
+	}
+	return exitNoExec
+}
+
+// lookupUser resolves USER[:GROUP] (names or numbers) into credentials and
+// the environment a login as that user would have.
+func lookupUser(spec string) (*syscall.Credential, []string, error) {
+	name, group, hasGroup := strings.Cut(spec, ":")
+	u, err := user.Lookup(name)
+	if err != nil {
+		if _, nerr := strconv.Atoi(name); nerr != nil {
+			return nil, nil, fmt.Errorf("--user %s: no such user", spec)
+		}
+		if u, err = user.LookupId(name); err != nil {
+			// A bare number that is no account: allowed, as in runuser.
+			u = &user.User{Uid: name, Gid: name, Username: name, HomeDir: "/"}
+		}
+	}
+	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
+	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
+	if hasGroup {
+		g, err := user.LookupGroup(group)
+		if err != nil {
+			if g, err = user.LookupGroupId(group); err != nil {
+				if _, nerr := strconv.Atoi(group); nerr != nil {
+					return nil, nil, fmt.Errorf("--user %s: no such group %q", spec, group)
+				}
+				g = &user.Group{Gid: group}
+			}
+		}
+		gid, _ = strconv.ParseUint(g.Gid, 10, 32)
+	}
+	cred := &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	if ids, err := u.GroupIds(); err == nil {
+		for _, id := range ids {
+			if n, err := strconv.ParseUint(id, 10, 32); err == nil && uint32(n) != cred.Gid {
+				cred.Groups = append(cred.Groups, uint32(n))
+			}
+		}
+	}
+	env := []string{"HOME=" + u.HomeDir, "USER=" + u.Username, "LOGNAME=" + u.Username}
+	return cred, env, nil
+}
+
+// withEnv returns base with the variables of over replacing any of the same
+// name.
+func withEnv(base, over []string) []string {
+	drop := map[string]bool{}
+	for _, kv := range over {
+		k, _, _ := strings.Cut(kv, "=")
+		drop[k] = true
+	}
+	var out []string
+	for _, kv := range base {
+		k, _, _ := strings.Cut(kv, "=")
+		if !drop[k] {
+			out = append(out, kv)
+		}
+	}
+	return append(out, over...)
+}
+
+// forwardSignals passes SIGINT, SIGTERM and SIGHUP to send until stop is
+// called. seccompgen itself survives them so it can still write the profile
+// for what ran.
+func forwardSignals(send func(os.Signal)) (stop func()) {
+	ch := make(chan os.Signal, 8)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case s := <-ch:
+				send(s)
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+	}
+}

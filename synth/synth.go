@@ -1,0 +1,192 @@
+package synth
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/seccompgen/seccompgen/profiles"
+	"github.com/seccompgen/seccompgen/recording"
+)
+
+// DefaultDeny is the explicit deny list when the user gives none: two
+// syscalls that exploits favour and that ordinary programs can do without.
+var DefaultDeny = []string{"memfd_create", "userfaultfd"}
+
+// Policy is what the user decided, as opposed to what was observed.
+type Policy struct {
+	// Deny lists syscalls the profile must deny even when the workload
+	// used them. Explicit denies win over everything else.
+	Deny []string
+}
+
+// Reasons a syscall is in the profile or out of it.
+const (
+	ReasonObserved = "observed" // the tracer saw the workload make it
+	ReasonPolicy   = "policy"   // an explicit allow or deny of the user's
+)
+
+// Entry is one decision of the report.
+type Entry struct {
+	Name      string        `json:"name"`
+	ABI       recording.ABI `json:"abi"`
+	Nr        int           `json:"nr"`
+	Action    string        `json:"action"` // "allow" or "deny"
+	Reason    string        `json:"reason"`
+	Count     uint64        `json:"count"`
+	FirstPID  int           `json:"first_pid,omitempty"`
+	FirstComm string        `json:"first_comm,omitempty"`
+}
+
+// Report says why each syscall is in the profile or denied in it.
+type Report struct {
+	Syscalls []Entry          `json:"syscalls"`
+	Execs    []recording.Exec `json:"execs,omitempty"`
+	Losses   recording.Losses `json:"losses"`
+	Exit     *recording.Exit  `json:"exit,omitempty"`
+	Warnings []string         `json:"warnings,omitempty"`
+	// DeniedButUsed lists explicit denies the workload made: under the
+	// profile those calls fail with EPERM.
+	DeniedButUsed []Entry `json:"denied_but_used,omitempty"`
+}
+
+// CheckPolicy validates the names in p; an unknown one is an error that
+// suggests the closest real name.
+func CheckPolicy(p Policy) error {
+	var errs []error
+	for _, name := range p.Deny {
+		if err := recording.CheckName(name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Synthesize merges the recordings and applies p. The profile allows every
+// observed syscall except the explicit denies, for the ABIs observed.
+func Synthesize(recs []*recording.Recording, p Policy) (*profiles.Profile, *Report, error) {
+	if err := CheckPolicy(p); err != nil {
+		return nil, nil, err
+	}
+	denied := map[string]bool{}
+	for _, n := range p.Deny {
+		denied[n] = true
+	}
+
+	merged := merge(recs)
+	rep := &Report{Losses: merged.Losses, Execs: merged.Execs}
+	if len(recs) == 1 {
+		exit := recs[0].Exit
+		rep.Exit = &exit
+	}
+	abis := merged.UsedABIs()
+	if len(abis) == 0 {
+		return nil, nil, errors.New("the recording has no syscalls: nothing ran under the tracer")
+	}
+	var allow []string
+	for _, s := range merged.Syscalls {
+		e := Entry{Name: s.Name, ABI: s.ABI, Nr: s.Nr, Count: s.Count, FirstPID: s.FirstPID, FirstComm: s.FirstComm, Action: "allow", Reason: ReasonObserved}
+		if denied[s.Name] {
+			e.Action, e.Reason = "deny", ReasonPolicy
+			rep.DeniedButUsed = append(rep.DeniedButUsed, e)
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf(
+				"the workload called %s %d time(s) (first by pid %d, %s) but policy denies it: under this profile that call fails with EPERM",
+				s.Name, s.Count, s.FirstPID, s.FirstComm))
+		} else if strings.HasPrefix(s.Name, "nr:") {
+			// A number the syscall table does not know cannot be named in
+			// an OCI profile; say so instead of dropping it silently.
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf(
+				"%s syscall number %d is not in seccompgen's table (a newer kernel?): it cannot be named in the profile, so the workload gets EPERM for it",
+				s.ABI, s.Nr))
+		} else {
+			allow = append(allow, s.Name)
+		}
+		rep.Syscalls = append(rep.Syscalls, e)
+	}
+	for _, n := range sortedKeys(denied) {
+		if !used(merged, n) {
+			rep.Syscalls = append(rep.Syscalls, Entry{Name: n, Nr: -1, Action: "deny", Reason: ReasonPolicy})
+		}
+	}
+	if merged.Losses.Any() {
+		rep.Warnings = append(rep.Warnings, lossWarning(merged.Losses))
+	}
+
+	spec := profiles.Spec{Allow: allow, Deny: p.Deny}
+	for _, a := range abis {
+		spec.ABIs = append(spec.ABIs, string(a))
+	}
+	prof, err := profiles.Generate(spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	return prof, rep, nil
+}
+
+func lossWarning(l recording.Losses) string {
+	var parts []string
+	if l.ProcsDropped > 0 {
+		parts = append(parts, fmt.Sprintf("%d process(es) not tracked (process map full)", l.ProcsDropped))
+	}
+	if l.NrOutOfRange > 0 {
+		parts = append(parts, fmt.Sprintf("%d syscall(s) with a number beyond the table", l.NrOutOfRange))
+	}
+	if l.ExecEventsLost > 0 {
+		parts = append(parts, fmt.Sprintf("%d exec event(s) lost", l.ExecEventsLost))
+	}
+	if l.RecursionMisses > 0 {
+		parts = append(parts, fmt.Sprintf("%d tracer run(s) skipped by the kernel (recursion)", l.RecursionMisses))
+	}
+	return "the recording may be incomplete: " + strings.Join(parts, ", ")
+}
+
+func used(r *recording.Recording, name string) bool {
+	for _, s := range r.Syscalls {
+		if s.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// merge sums recordings: counts add up, the first pid/comm of a syscall is
+// taken from the first recording that has it.
+func merge(recs []*recording.Recording) *recording.Recording {
+	if len(recs) == 1 {
+		return recs[0]
+	}
+	type key struct {
+		abi recording.ABI
+		nr  int
+	}
+	out := &recording.Recording{}
+	idx := map[key]int{}
+	for _, r := range recs {
+		for _, s := range r.Syscalls {
+			k := key{s.ABI, s.Nr}
+			if i, ok := idx[k]; ok {
+				out.Syscalls[i].Count += s.Count
+				continue
+			}
+			idx[k] = len(out.Syscalls)
+			out.Syscalls = append(out.Syscalls, s)
+		}
+		out.Execs = append(out.Execs, r.Execs...)
+		out.Losses.ProcsDropped += r.Losses.ProcsDropped
+		out.Losses.NrOutOfRange += r.Losses.NrOutOfRange
+		out.Losses.ExecEventsLost += r.Losses.ExecEventsLost
+		out.Losses.RecursionMisses += r.Losses.RecursionMisses
+	}
+	out.Sort()
+	return out
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

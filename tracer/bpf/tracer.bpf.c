@@ -1,0 +1,216 @@
+//go:build ignore
+
+/* seccompgen's tracer: counts every syscall of one process tree, per ABI and
+ * number, in the kernel. Nothing is streamed per syscall, so nothing can be
+ * lost under load; what can overflow is counted in `losses`. */
+
+#include "types.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define NR_ABIS 3	/* x86_64, i386, x32: the order of recording.ABIs */
+#define ABI_X86_64 0
+#define ABI_I386 1
+#define ABI_X32 2
+#define MAX_NR 1024	/* per ABI; x32's highest is 547, the others' < 500 */
+
+#define X32_SYSCALL_BIT 0x40000000
+#define TS_COMPAT 0x0002 /* thread_info.status: this syscall came in through IA32 emulation */
+#define NR_EXECVE_X86_64 59
+
+/* Losses, indexes into the losses map. */
+#define LOSS_PROCS_FULL 0
+#define LOSS_NR_RANGE 1
+#define LOSS_EXEC_EVENTS 2
+#define NR_LOSSES 3
+
+/* A tracked process is PENDING from its fork by seccompgen until it execs
+ * the workload, then ACTIVE. While pending only that execve counts: what
+ * seccompgen's own code does in the child before it is not the workload's. */
+#define STATE_PENDING 1
+#define STATE_ACTIVE 2
+
+struct proc {
+	__u32 state;
+	/* execs still to pass before the workload's own (a launcher that
+	 * re-executes seccompgen to set the child up). */
+	__u32 skip_execs;
+};
+
+struct stat {
+	__u64 count;
+	__u64 first_ns;
+	__u32 first_pid;
+	__u32 first_tid;
+	char first_comm[16];
+};
+
+struct exec_event {
+	__u32 pid;
+	__u32 dev;
+	__u64 ino;
+	char filename[256];
+};
+
+/* Emitted into BTF so bpf2go generates the Go type of ring buffer records. */
+const struct exec_event *unused_exec_event __attribute__((unused));
+
+/* Sized by the loader (Config.MaxProcs). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 32768);
+	__type(key, __u32); /* tgid */
+	__type(value, struct proc);
+} procs SEC(".maps");
+
+/* A thread about to fork the workload. Every process it forks while armed
+ * is tracked (PENDING): the Go runtime may fork a probe child first (its
+ * CLONE_PIDFD check), so the arm cannot be one-shot. last_child lets the
+ * loader check that the workload was among them. */
+struct spawn {
+	__u32 skip_execs; /* for the children */
+	__u32 last_child;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32); /* tid */
+	__type(value, struct spawn);
+} spawners SEC(".maps");
+
+/* Per-CPU, so the hot path has no atomics and no shared cache lines. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NR_ABIS * MAX_NR);
+	__type(key, __u32);
+	__type(value, struct stat);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NR_LOSSES);
+	__type(key, __u32);
+	__type(value, __u64);
+} losses SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} execs SEC(".maps");
+
+static __always_inline void lose(__u32 what)
+{
+	__u64 *n = bpf_map_lookup_elem(&losses, &what);
+	if (n)
+		(*n)++;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	struct proc *p = bpf_map_lookup_elem(&procs, &tgid);
+	if (!p)
+		return 0;
+	if (p->state != STATE_ACTIVE && (id != NR_EXECVE_X86_64 || p->skip_execs))
+		return 0;
+
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 abi = ABI_X86_64;
+	__u64 nr = id;
+	if (task->thread_info.status & TS_COMPAT) {
+		abi = ABI_I386;
+	} else if (nr & X32_SYSCALL_BIT) {
+		abi = ABI_X32;
+		nr &= ~(__u64)X32_SYSCALL_BIT;
+	}
+	if (nr >= MAX_NR) {
+		lose(LOSS_NR_RANGE);
+		return 0;
+	}
+	__u32 key = abi * MAX_NR + (__u32)nr;
+	struct stat *s = bpf_map_lookup_elem(&stats, &key);
+	if (!s)
+		return 0;
+	if (s->count == 0) {
+		s->first_ns = bpf_ktime_get_ns();
+		s->first_pid = tgid;
+		s->first_tid = (__u32)pid_tgid;
+		bpf_get_current_comm(s->first_comm, sizeof(s->first_comm));
+	}
+	s->count++;
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ctgid = child->tgid;
+	if ((__u32)child->pid != ctgid)
+		return 0; /* a new thread: its process is tracked or not already */
+
+	struct proc np = {};
+	__u32 ptgid = parent->tgid;
+	struct proc *pp = bpf_map_lookup_elem(&procs, &ptgid);
+	if (pp) {
+		if (pp->state != STATE_ACTIVE)
+			return 0;
+		np.state = STATE_ACTIVE;
+	} else {
+		__u32 ptid = parent->pid;
+		struct spawn *sp = bpf_map_lookup_elem(&spawners, &ptid);
+		if (!sp)
+			return 0;
+		np.state = STATE_PENDING;
+		np.skip_execs = sp->skip_execs;
+		sp->last_child = ctgid;
+	}
+	if (bpf_map_update_elem(&procs, &ctgid, &np, BPF_ANY))
+		lose(LOSS_PROCS_FULL);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = task->tgid;
+	struct proc *p = bpf_map_lookup_elem(&procs, &tgid);
+	if (!p)
+		return 0;
+	if (p->state == STATE_PENDING) {
+		if (p->skip_execs) {
+			p->skip_execs--;
+			return 0;
+		}
+		p->state = STATE_ACTIVE;
+	}
+	struct exec_event *e = bpf_ringbuf_reserve(&execs, sizeof(*e), 0);
+	if (!e) {
+		lose(LOSS_EXEC_EVENTS);
+		return 0;
+	}
+	e->pid = tgid;
+	e->ino = BPF_CORE_READ(bprm, file, f_inode, i_ino);
+	e->dev = BPF_CORE_READ(bprm, file, f_inode, i_sb, s_dev);
+	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_process_exit, struct task_struct *task)
+{
+	__u32 tgid = task->tgid;
+	if (!bpf_map_lookup_elem(&procs, &tgid))
+		return 0;
+	/* Exit runs per thread; the process is gone with its last one. */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	bpf_map_delete_elem(&procs, &tgid);
+	return 0;
+}

@@ -1,0 +1,358 @@
+//go:build linux
+
+package tracer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
+	"github.com/cilium/ebpf/rlimit"
+	"golang.org/x/sys/unix"
+
+	"github.com/seccompgen/seccompgen/recording"
+)
+
+// Sentinels for what callers tell apart.
+var (
+	// ErrNotPermitted: loading or attaching eBPF programs was refused.
+	ErrNotPermitted = errors.New("loading eBPF programs needs root (or CAP_BPF and CAP_PERFMON)")
+	// ErrNoBTF: the kernel exposes no BTF (/sys/kernel/btf/vmlinux).
+	ErrNoBTF = errors.New("the kernel has no BTF (/sys/kernel/btf/vmlinux); seccompgen needs a kernel built with CONFIG_DEBUG_INFO_BTF=y, Linux 5.8 or newer")
+	// ErrUnsupported: the kernel lacks a feature the tracer uses.
+	ErrUnsupported = errors.New("the kernel lacks a feature seccompgen needs (BTF tracepoints and BPF ring buffers: Linux 5.8 or newer)")
+)
+
+// These mirror the constants in bpf/tracer.bpf.c.
+const (
+	maxNr         = 1024
+	stateActive   = 2
+	lossProcsFull = 0
+	lossNrRange   = 1
+	lossExecs     = 2
+)
+
+// Config sizes the tracer.
+type Config struct {
+	// MaxProcs is how many processes of the tree can be alive at once;
+	// a process beyond it is counted in Losses.ProcsDropped. Default 32768.
+	MaxProcs uint32
+}
+
+// Tracer is the loaded and attached eBPF tracer. It records one workload.
+type Tracer struct {
+	objs      tracerObjects
+	links     []link.Link
+	rd        *ringbuf.Reader
+	mu        sync.Mutex
+	execs     []recording.Exec
+	readErr   error
+	readDone  chan struct{}
+	started   atomic.Bool
+	closeOnce sync.Once
+}
+
+// New loads the eBPF programs and attaches them. On any failure it releases
+// what it had taken before returning.
+func New(cfg Config) (*Tracer, error) {
+	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
+		return nil, fmt.Errorf("tracer: %w", ErrNoBTF)
+	}
+	// Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK; newer ones
+	// charge the cgroup, and there RemoveMemlock does nothing. Failing to
+	// raise it is not fatal: the load below reports what matters.
+	_ = rlimit.RemoveMemlock()
+
+	spec, err := loadTracer()
+	if err != nil {
+		return nil, fmt.Errorf("tracer: load spec: %w", err)
+	}
+	if cfg.MaxProcs > 0 {
+		spec.Maps["procs"].MaxEntries = cfg.MaxProcs
+	}
+	t := &Tracer{readDone: make(chan struct{})}
+	if err := spec.LoadAndAssign(&t.objs, nil); err != nil {
+		return nil, fmt.Errorf("tracer: load: %w", classify(err))
+	}
+	for _, p := range []*ebpf.Program{t.objs.SchedProcessFork, t.objs.SchedProcessExec, t.objs.SchedProcessExit, t.objs.SysEnter} {
+		l, err := link.AttachTracing(link.TracingOptions{Program: p, AttachType: ebpf.AttachTraceRawTp})
+		if err != nil {
+			t.Close()
+			return nil, fmt.Errorf("tracer: attach %s: %w", p, classify(err))
+		}
+		t.links = append(t.links, l)
+	}
+	t.rd, err = ringbuf.NewReader(t.objs.Execs)
+	if err != nil {
+		t.Close()
+		return nil, fmt.Errorf("tracer: exec events: %w", err)
+	}
+	go t.readExecs()
+	return t, nil
+}
+
+func classify(err error) error {
+	switch {
+	case errors.Is(err, unix.EPERM), errors.Is(err, unix.EACCES):
+		return fmt.Errorf("%w: %v", ErrNotPermitted, err)
+	case errors.Is(err, ebpf.ErrNotSupported), errors.Is(err, unix.EINVAL), errors.Is(err, unix.ENOENT):
+		return fmt.Errorf("%w: %v", ErrUnsupported, err)
+	}
+	return err
+}
+
+// Close detaches and unloads everything. It is idempotent.
+func (t *Tracer) Close() error {
+	t.closeOnce.Do(func() {
+		for _, l := range t.links {
+			l.Close()
+		}
+		if t.rd != nil {
+			t.rd.Close()
+			<-t.readDone
+		}
+		t.objs.Close()
+	})
+	return nil
+}
+
+func (t *Tracer) readExecs() {
+	defer close(t.readDone)
+	var rec ringbuf.Record
+	for {
+		if err := t.rd.ReadInto(&rec); err != nil {
+			if !errors.Is(err, ringbuf.ErrFlushed) && !errors.Is(err, ringbuf.ErrClosed) && !errors.Is(err, os.ErrClosed) {
+				t.mu.Lock()
+				t.readErr = err
+				t.mu.Unlock()
+			}
+			return
+		}
+		var e tracerExecEvent
+		if len(rec.RawSample) < binarySize(e) {
+			continue
+		}
+		decodeExec(rec.RawSample, &e)
+		t.mu.Lock()
+		t.execs = append(t.execs, recording.Exec{
+			PID:   int(e.Pid),
+			Path:  cString(e.Filename[:]),
+			Dev:   kernelDev(e.Dev),
+			Inode: e.Ino,
+		})
+		t.mu.Unlock()
+	}
+}
+
+// Workload is the command to record: a resolved path, argv, and how to run it.
+type Workload struct {
+	Path       string
+	Args       []string // argv, Args[0] included
+	Env        []string
+	Dir        string
+	Files      []*os.File // stdin, stdout, stderr, ...
+	Credential *syscall.Credential
+	// SkipExecs is how many execs the child makes before it runs the
+	// workload (a launcher that re-executes seccompgen to set the child up
+	// first): neither they nor anything before them is recorded.
+	SkipExecs uint32
+}
+
+// Run is a started workload.
+type Run struct {
+	t      *Tracer
+	proc   *os.Process
+	start  time.Time
+	exited atomic.Bool
+}
+
+// Start starts w with the tracer already watching: from its first execve on,
+// every syscall of every thread and descendant is counted; nothing seccompgen
+// does in the child before that execve is. A Tracer starts one workload.
+func (t *Tracer) Start(w Workload) (*Run, error) {
+	if !t.started.CompareAndSwap(false, true) {
+		return nil, errors.New("tracer: a tracer records one workload; make a new one")
+	}
+	// The kernel side tracks the first process forked by this thread. Pin
+	// the goroutine so the fork comes from the thread named in spawners.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	tid := uint32(unix.Gettid())
+	if err := t.objs.Spawners.Put(tid, tracerSpawn{SkipExecs: w.SkipExecs}); err != nil {
+		return nil, fmt.Errorf("tracer: arm: %w", err)
+	}
+	proc, err := os.StartProcess(w.Path, w.Args, &os.ProcAttr{
+		Dir:   w.Dir,
+		Env:   w.Env,
+		Files: w.Files,
+		Sys:   &syscall.SysProcAttr{Credential: w.Credential},
+	})
+	var sp tracerSpawn
+	lerr := t.objs.Spawners.Lookup(tid, &sp)
+	t.objs.Spawners.Delete(tid)
+	if err != nil {
+		return nil, err // the caller tells not-found from not-executable
+	}
+	if lerr != nil || sp.LastChild != uint32(proc.Pid) {
+		// The fork happened on another thread: the tree is not tracked.
+		proc.Kill()
+		proc.Wait()
+		return nil, fmt.Errorf("tracer: the workload (pid %d) was not forked by the armed thread (last child seen: %d); nothing was recorded", proc.Pid, sp.LastChild)
+	}
+	return &Run{t: t, proc: proc, start: time.Now()}, nil
+}
+
+// Pid is the workload's first process.
+func (r *Run) Pid() int { return r.proc.Pid }
+
+// Signal sends sig to the workload's first process while it lives, and
+// after that to every process of the tree still running.
+func (r *Run) Signal(sig os.Signal) {
+	if !r.exited.Load() {
+		if err := r.proc.Signal(sig); err == nil || !errors.Is(err, os.ErrProcessDone) {
+			return
+		}
+	}
+	s, ok := sig.(syscall.Signal)
+	if !ok {
+		return
+	}
+	for _, pid := range r.t.tracked() {
+		unix.Kill(int(pid), s)
+	}
+}
+
+func (t *Tracer) tracked() []uint32 {
+	var pids []uint32
+	var k uint32
+	var v tracerProc
+	it := t.objs.Procs.Iterate()
+	for it.Next(&k, &v) {
+		if v.State == stateActive {
+			pids = append(pids, k)
+		}
+	}
+	return pids
+}
+
+// Wait waits until the first process and every descendant have exited,
+// then returns the recording.
+func (r *Run) Wait() (*recording.Recording, error) {
+	st, err := r.proc.Wait()
+	r.exited.Store(true)
+	if err != nil {
+		return nil, fmt.Errorf("tracer: wait: %w", err)
+	}
+	rec := &recording.Recording{}
+	ws := st.Sys().(syscall.WaitStatus)
+	if ws.Signaled() {
+		rec.Exit.Signal = int(ws.Signal())
+	} else {
+		rec.Exit.Code = ws.ExitStatus()
+	}
+	// Descendants can outlive the first process (orphans reparent to
+	// init): the tree is done when the kernel side tracks no process.
+	for delay := time.Millisecond; ; delay = min(2*delay, 50*time.Millisecond) {
+		var k uint32
+		var v tracerProc
+		if !r.t.objs.Procs.Iterate().Next(&k, &v) {
+			break
+		}
+		time.Sleep(delay)
+	}
+	return r.t.collect(rec)
+}
+
+func (t *Tracer) collect(rec *recording.Recording) (*recording.Recording, error) {
+	// Every exec event is in the ring by now; let the reader drain it.
+	if err := t.rd.Flush(); err != nil {
+		return nil, fmt.Errorf("tracer: flush exec events: %w", err)
+	}
+	<-t.readDone
+	t.mu.Lock()
+	rec.Execs, t.execs = t.execs, nil
+	err := t.readErr
+	t.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("tracer: read exec events: %w", err)
+	}
+
+	var per []tracerStat
+	for i, abi := range recording.ABIs {
+		for nr := 0; nr < maxNr; nr++ {
+			key := uint32(i*maxNr + nr)
+			if err := t.objs.Stats.Lookup(key, &per); err != nil {
+				return nil, fmt.Errorf("tracer: read stats: %w", err)
+			}
+			s, first := recording.Syscall{ABI: abi, Nr: nr}, uint64(0)
+			for _, c := range per {
+				if c.Count == 0 {
+					continue
+				}
+				s.Count += c.Count
+				if first == 0 || c.FirstNs < first {
+					first = c.FirstNs
+					s.FirstPID = int(c.FirstPid)
+					s.FirstComm = cString(c.FirstComm[:])
+				}
+			}
+			if s.Count > 0 {
+				s.Name = recording.Name(abi, nr)
+				rec.Syscalls = append(rec.Syscalls, s)
+			}
+		}
+	}
+
+	var lost []uint64
+	sum := func(i uint32) (uint64, error) {
+		if err := t.objs.Losses.Lookup(i, &lost); err != nil {
+			return 0, fmt.Errorf("tracer: read losses: %w", err)
+		}
+		var n uint64
+		for _, v := range lost {
+			n += v
+		}
+		return n, nil
+	}
+	var errs []error
+	var e error
+	rec.Losses.ProcsDropped, e = sum(lossProcsFull)
+	errs = append(errs, e)
+	rec.Losses.NrOutOfRange, e = sum(lossNrRange)
+	errs = append(errs, e)
+	rec.Losses.ExecEventsLost, e = sum(lossExecs)
+	errs = append(errs, e)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	// The kernel skips a program that is already running on the same CPU;
+	// such a skip is a syscall not counted. (The counter covers the whole
+	// host, so it can only overstate what this tree lost.)
+	for _, p := range []*ebpf.Program{t.objs.SysEnter, t.objs.SchedProcessFork, t.objs.SchedProcessExec, t.objs.SchedProcessExit} {
+		if st, err := p.Stats(); err == nil {
+			rec.Losses.RecursionMisses += st.RecursionMisses
+		}
+	}
+	rec.Sort()
+	return rec, nil
+}
+
+func cString(b []int8) string {
+	n := 0
+	for n < len(b) && b[n] != 0 {
+		n++
+	}
+	out := make([]byte, n)
+	for i := range out {
+		out[i] = byte(b[i])
+	}
+	return string(out)
+}
