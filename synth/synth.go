@@ -30,7 +30,7 @@ const (
 // Entry is one decision of the report.
 type Entry struct {
 	Name      string        `json:"name"`
-	ABI       recording.ABI `json:"abi"`
+	ABI       recording.ABI `json:"abi,omitempty"`
 	Nr        int           `json:"nr"`
 	Action    string        `json:"action"` // "allow" or "deny"
 	Reason    string        `json:"reason"`
@@ -153,9 +153,6 @@ func used(r *recording.Recording, name string) bool {
 // merge sums recordings: counts add up, the first pid/comm of a syscall is
 // taken from the first recording that has it.
 func merge(recs []*recording.Recording) *recording.Recording {
-	if len(recs) == 1 {
-		return recs[0]
-	}
 	type key struct {
 		abi recording.ABI
 		nr  int

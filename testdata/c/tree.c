@@ -1,0 +1,59 @@
+/* tree: makes one distinctive syscall from each kind of member of a process
+ * tree, so a test can prove the tracer saw them all:
+ *   a thread                                  getpriority
+ *   a forked child that never execs           sysinfo
+ *   a grandchild whose parent already exited  times, getcpu
+ *   the main process, last                    sched_getscheduler
+ * The main process does not wait for the grandchild: the tracer must. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/times.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void *thread_main(void *arg)
+{
+	(void)arg;
+	syscall(SYS_getpriority, PRIO_PROCESS, 0);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t th;
+	if (pthread_create(&th, NULL, thread_main, NULL) != 0)
+		return 10;
+	pthread_join(th, NULL);
+
+	pid_t child = fork();
+	if (child < 0)
+		return 11;
+	if (child == 0) {
+		struct sysinfo si;
+		syscall(SYS_sysinfo, &si);
+		pid_t parent = getpid();
+		pid_t grandchild = fork();
+		if (grandchild < 0)
+			_exit(12);
+		if (grandchild == 0) {
+			/* Wait until the parent is gone and this process is an orphan. */
+			while (getppid() == parent)
+				usleep(1000);
+			struct tms t;
+			unsigned cpu, node;
+			syscall(SYS_times, &t);
+			syscall(SYS_getcpu, &cpu, &node, NULL);
+			_exit(0);
+		}
+		_exit(0);
+	}
+	int status;
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return 13;
+	syscall(SYS_sched_getscheduler, 0);
+	return 0;
+}
