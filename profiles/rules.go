@@ -1,0 +1,226 @@
+package profiles
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/seccompgen/seccompgen/recording"
+)
+
+// canonicalize puts what reading may have left in any order into the order
+// Bytes promises: names sorted and unique within each rule, architectures
+// in archRank order. Rule order is kept: it is the author's grouping and
+// does not change what the filter does.
+func (p *Profile) canonicalize() {
+	for i := range p.spec.Syscalls {
+		r := &p.spec.Syscalls[i]
+		names := slices.Clone(r.Names)
+		sort.Strings(names)
+		r.Names = slices.Compact(names)
+	}
+	archs := slices.Clone(p.spec.Architectures)
+	sort.SliceStable(archs, func(i, j int) bool { return archRank(archs[i]) < archRank(archs[j]) })
+	p.spec.Architectures = slices.Compact(archs)
+}
+
+// kind is what a profile does with one syscall name.
+type kind int
+
+const (
+	byDefault   kind = iota // no rule names it: the default action decides
+	allowed                 // an unconditional ALLOW or LOG rule
+	conditional             // let through only when its arguments match
+	denied                  // a rule denies it without conditions
+)
+
+// verdict is what a profile does with one syscall name, and why.
+type verdict struct {
+	kind   kind
+	action string               // allowed/denied: the unconditional rule's action
+	rules  []specs.LinuxSyscall // conditional: its rules, one name each
+	conds  []string             // conditional: the rules as canonical text, sorted
+	deny   *specs.LinuxSyscall  // denied: the rule, for Merge to keep
+}
+
+func lets(a specs.LinuxSeccompAction) bool {
+	return a == specs.ActAllow || a == specs.ActLog
+}
+
+// describe names an action the way people talk about it: "EPERM",
+// "ENOSYS", "kill-process".
+func describe(a specs.LinuxSeccompAction, errno *uint) string {
+	switch a {
+	case specs.ActErrno:
+		n := uint(unix.EPERM) // runc's choice when errnoRet is unset
+		if errno != nil {
+			n = *errno
+		}
+		if name := unix.ErrnoName(syscall.Errno(n)); name != "" {
+			return name
+		}
+		return fmt.Sprintf("errno %d", n)
+	case specs.ActKill:
+		return "kill-thread"
+	}
+	return strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(string(a), "SCMP_ACT_")), "_", "-")
+}
+
+// verdicts says, for every name some rule mentions, what the profile does
+// with it. An unconditional deny wins over everything, as it does in Merge;
+// runc refuses a profile that both allows and denies a name outright, and
+// Validate says so.
+func (p *Profile) verdicts() map[string]*verdict {
+	out := map[string]*verdict{}
+	get := func(n string) *verdict {
+		v := out[n]
+		if v == nil {
+			v = &verdict{}
+			out[n] = v
+		}
+		return v
+	}
+	for i := range p.spec.Syscalls {
+		r := &p.spec.Syscalls[i]
+		for _, n := range r.Names {
+			v := get(n)
+			switch {
+			case len(r.Args) > 0:
+				one := *r
+				one.Names = []string{n}
+				v.rules = append(v.rules, one)
+			case lets(r.Action):
+				if v.action == "" || r.Action == specs.ActAllow {
+					v.action = string(r.Action)
+				}
+			default:
+				if v.deny == nil {
+					v.deny = r
+				}
+			}
+		}
+	}
+	defaultLets := lets(p.spec.DefaultAction)
+	for _, v := range out {
+		switch {
+		case v.deny != nil:
+			v.kind, v.action = denied, describe(v.deny.Action, v.deny.ErrnoRet)
+		case v.action != "":
+			v.kind = allowed
+		default:
+			v.kind = conditional
+			letsSome := defaultLets
+			for _, r := range v.rules {
+				letsSome = letsSome || lets(r.Action)
+				v.conds = append(v.conds, ruleText(r))
+			}
+			sort.Strings(v.conds)
+			v.conds = slices.Compact(v.conds)
+			if !letsSome {
+				// Every condition picks some way to deny: denied all the same.
+				v.kind, v.action = denied, describe(v.rules[0].Action, v.rules[0].ErrnoRet)+" (by argument)"
+			}
+		}
+	}
+	return out
+}
+
+// ruleText is a conditional rule as comparable text: action, then its
+// conditions in their order (runc's meaning depends on it).
+func ruleText(r specs.LinuxSyscall) string {
+	var b strings.Builder
+	b.WriteString(describe(r.Action, r.ErrnoRet))
+	b.WriteString(" if")
+	for i, a := range r.Args {
+		if i > 0 {
+			b.WriteString(" &&")
+		}
+		fmt.Fprintf(&b, " arg%d %s %#x", a.Index, opText[a.Op], a.Value)
+		if a.Op == specs.OpMaskedEqual {
+			fmt.Fprintf(&b, " == %#x", a.ValueTwo)
+		}
+	}
+	return b.String()
+}
+
+var opText = map[specs.LinuxSeccompOperator]string{
+	specs.OpEqualTo: "==", specs.OpNotEqual: "!=", specs.OpGreaterThan: ">",
+	specs.OpGreaterEqual: ">=", specs.OpLessThan: "<", specs.OpLessEqual: "<=",
+	specs.OpMaskedEqual: "&",
+}
+
+// sets splits what p does into sorted name sets. A profile whose default
+// action lets syscalls through allows every name it does not otherwise
+// mention; "every name" is then every name seccompgen's tables know.
+func (p *Profile) sets() (allow, cond, deny []string, v map[string]*verdict) {
+	v = p.verdicts()
+	for n, x := range v {
+		switch x.kind {
+		case allowed:
+			allow = append(allow, n)
+		case conditional:
+			cond = append(cond, n)
+		case denied:
+			deny = append(deny, n)
+		}
+	}
+	if lets(p.spec.DefaultAction) {
+		for _, n := range recording.Names() {
+			if v[n] == nil {
+				allow = append(allow, n)
+			}
+		}
+	}
+	sort.Strings(allow)
+	sort.Strings(cond)
+	sort.Strings(deny)
+	return allow, cond, deny, v
+}
+
+// Allowed returns the sorted names the profile lets through without
+// conditions.
+func (p *Profile) Allowed() []string {
+	a, _, _, _ := p.sets()
+	return nonNil(a)
+}
+
+// Conditional returns the sorted names the profile lets through only when
+// their arguments match a rule (Docker's socket, clone, personality).
+func (p *Profile) Conditional() []string {
+	_, c, _, _ := p.sets()
+	return nonNil(c)
+}
+
+// Denied returns the sorted names a rule denies explicitly, not just by
+// the default action.
+func (p *Profile) Denied() []string {
+	_, _, d, _ := p.sets()
+	return nonNil(d)
+}
+
+// Architectures returns the profile's architectures as it lists them
+// ("SCMP_ARCH_X86_64"); none means the native one only.
+func (p *Profile) Architectures() []string {
+	out := []string{}
+	for _, a := range p.spec.Architectures {
+		out = append(out, string(a))
+	}
+	return out
+}
+
+// defaultText describes the default action: "EPERM", "kill-process".
+func (p *Profile) defaultText() string {
+	return describe(p.spec.DefaultAction, p.spec.DefaultErrnoRet)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
