@@ -55,13 +55,14 @@ var operators = []specs.LinuxSeccompOperator{
 	specs.OpLessThan, specs.OpLessEqual, specs.OpMaskedEqual,
 }
 
-// specArches are the architectures runtime-spec and runc know.
+// specArches are the architectures runtime-spec and runc know, each
+// primary one before its sub-architectures as Docker's archMap lists them.
 var specArches = []specs.Arch{
-	specs.ArchX86_64, specs.ArchX86, specs.ArchX32, specs.ArchARM, specs.ArchAARCH64,
-	specs.ArchMIPS, specs.ArchMIPS64, specs.ArchMIPS64N32, specs.ArchMIPSEL,
-	specs.ArchMIPSEL64, specs.ArchMIPSEL64N32, specs.ArchPPC, specs.ArchPPC64,
-	specs.ArchPPC64LE, specs.ArchS390, specs.ArchS390X, specs.ArchPARISC,
-	specs.ArchPARISC64, specs.ArchRISCV64, specs.ArchLOONGARCH64, specs.ArchM68K,
+	specs.ArchX86_64, specs.ArchX86, specs.ArchX32, specs.ArchAARCH64, specs.ArchARM,
+	specs.ArchMIPS64, specs.ArchMIPS64N32, specs.ArchMIPS, specs.ArchMIPSEL64,
+	specs.ArchMIPSEL64N32, specs.ArchMIPSEL, specs.ArchPPC64LE, specs.ArchPPC64,
+	specs.ArchPPC, specs.ArchS390X, specs.ArchS390, specs.ArchRISCV64,
+	specs.ArchLOONGARCH64, specs.ArchPARISC64, specs.ArchPARISC, specs.ArchM68K,
 	specs.ArchSH, specs.ArchSHEB,
 }
 

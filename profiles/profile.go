@@ -84,7 +84,7 @@ func Generate(s Spec) (*Profile, error) {
 }
 
 // archRank orders architectures: the x86 family first as the tracer
-// reports it, then the others in runtime-spec's order.
+// reports it, then the others in specArches order.
 func archRank(a specs.Arch) int {
 	switch a {
 	case specs.ArchX86_64:
