@@ -69,7 +69,7 @@ func (c *Comparison) condDiffers() []string {
 	for _, n := range both(c.a.lets, c.b.lets) {
 		va, vb := c.a.verdicts[n], c.b.verdicts[n]
 		ca, cb := va != nil && va.kind == conditional, vb != nil && vb.kind == conditional
-		if ca != cb || ca && !slices.Equal(va.conds, vb.conds) {
+		if ca != cb || ca && !sameSet(va.conds, vb.conds) {
 			out = append(out, n)
 		}
 	}
@@ -164,7 +164,7 @@ func (c *Comparison) Text(aName, bName string) string {
 	if cd := c.condDiffers(); len(cd) > 0 {
 		fmt.Fprintf(&b, "\nBoth allow, under different conditions (%d):\n", len(cd))
 		for _, n := range cd {
-			fmt.Fprintf(&b, "  %s\n    %s: %s\n    %s: %s\n", n, aName, condText(c.a.verdicts[n]), bName, condText(c.b.verdicts[n]))
+			fmt.Fprintf(&b, "  %s\n%s%s", n, wrap("    "+aName+": "+condText(c.a.verdicts[n])), wrap("    "+bName+": "+condText(c.b.verdicts[n])))
 		}
 	}
 	if denies := union(c.a.deny, c.b.deny); len(denies) > 0 {
@@ -189,11 +189,50 @@ func archList(a []string) string {
 	return strings.Join(a, " ")
 }
 
+// condText says when a name gets through: "always", or per action the
+// alternatives, "allow if arg0 == 0x1 or arg0 == 0x2".
 func condText(v *verdict) string {
 	if v == nil || v.kind != conditional {
 		return "always"
 	}
-	return strings.Join(v.conds, "; ")
+	var order []string
+	alts := map[string][]string{}
+	for _, r := range v.rules {
+		a := describe(r.Action, r.ErrnoRet)
+		if alts[a] == nil {
+			order = append(order, a)
+		}
+		if t := argsText(r.Args); !slices.Contains(alts[a], t) {
+			alts[a] = append(alts[a], t)
+		}
+	}
+	parts := make([]string, len(order))
+	for i, a := range order {
+		parts[i] = a + " if " + strings.Join(alts[a], " or ")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// wrap breaks a line to fit 80 columns, continuing with a
+// deeper indent, and ends it with a newline.
+func wrap(line string) string {
+	const width, indent = 80, "        "
+	var b strings.Builder
+	for len(line) > width {
+		// Break after " or " where possible, so a condition stays whole.
+		i := strings.LastIndex(line[:width], " or ")
+		skip := len(" or")
+		if i <= len(indent) {
+			i, skip = strings.LastIndexByte(line[:width], ' '), 0
+		}
+		if i <= len(indent) {
+			break
+		}
+		b.WriteString(line[:i+skip] + "\n")
+		line = indent + line[i+skip+1:]
+	}
+	b.WriteString(line + "\n")
+	return b.String()
 }
 
 // denyText says what both sides do with a name at least one denies

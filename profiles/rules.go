@@ -91,9 +91,7 @@ func (p *Profile) verdicts() map[string]*verdict {
 			v := get(n)
 			switch {
 			case len(r.Args) > 0:
-				one := *r
-				one.Names = []string{n}
-				v.rules = append(v.rules, one)
+				v.rules = append(v.rules, splitRule(*r, n)...)
 			case lets(r.Action):
 				if v.action == "" || r.Action == specs.ActAllow {
 					v.action = string(r.Action)
@@ -115,12 +113,14 @@ func (p *Profile) verdicts() map[string]*verdict {
 		default:
 			v.kind = conditional
 			letsSome := defaultLets
+			seen := map[string]bool{}
 			for _, r := range v.rules {
 				letsSome = letsSome || lets(r.Action)
-				v.conds = append(v.conds, ruleText(r))
+				if t := ruleText(r); !seen[t] {
+					seen[t] = true
+					v.conds = append(v.conds, t)
+				}
 			}
-			sort.Strings(v.conds)
-			v.conds = slices.Compact(v.conds)
 			if !letsSome {
 				// Every condition picks some way to deny: denied all the same.
 				v.kind, v.action = denied, describe(v.rules[0].Action, v.rules[0].ErrnoRet)+" (by argument)"
@@ -130,22 +130,55 @@ func (p *Profile) verdicts() map[string]*verdict {
 	return out
 }
 
-// ruleText is a conditional rule as comparable text: action, then its
-// conditions in their order (runc's meaning depends on it).
-func ruleText(r specs.LinuxSyscall) string {
-	var b strings.Builder
-	b.WriteString(describe(r.Action, r.ErrnoRet))
-	b.WriteString(" if")
+// splitRule returns r for the one name n as runc applies it: conditions on
+// distinct arguments all have to hold, but when an argument repeats runc
+// adds one rule per condition, so any one of them is enough.
+func splitRule(r specs.LinuxSyscall, n string) []specs.LinuxSyscall {
+	r.Names = []string{n}
+	seen := map[uint]bool{}
+	repeated := false
+	for _, a := range r.Args {
+		repeated = repeated || seen[a.Index]
+		seen[a.Index] = true
+	}
+	if !repeated {
+		return []specs.LinuxSyscall{r}
+	}
+	out := make([]specs.LinuxSyscall, len(r.Args))
 	for i, a := range r.Args {
+		out[i] = r
+		out[i].Args = []specs.LinuxSeccompArg{a}
+	}
+	return out
+}
+
+// ruleText is a conditional rule as text: its action, then its conditions,
+// all of which must hold.
+func ruleText(r specs.LinuxSyscall) string {
+	return describe(r.Action, r.ErrnoRet) + " if " + argsText(r.Args)
+}
+
+func argsText(args []specs.LinuxSeccompArg) string {
+	var b strings.Builder
+	for i, a := range args {
 		if i > 0 {
-			b.WriteString(" &&")
+			b.WriteString(" && ")
 		}
-		fmt.Fprintf(&b, " arg%d %s %#x", a.Index, opText[a.Op], a.Value)
+		fmt.Fprintf(&b, "arg%d %s %s", a.Index, opText[a.Op], num(a.Value))
 		if a.Op == specs.OpMaskedEqual {
-			fmt.Fprintf(&b, " == %#x", a.ValueTwo)
+			fmt.Fprintf(&b, " == %s", num(a.ValueTwo))
 		}
 	}
 	return b.String()
+}
+
+// num prints small values, which are mostly enumerations (socket domains,
+// personalities), in decimal, and larger ones, mostly flag sets, in hex.
+func num(v uint64) string {
+	if v < 4096 {
+		return fmt.Sprint(v)
+	}
+	return fmt.Sprintf("%#x", v)
 }
 
 var opText = map[specs.LinuxSeccompOperator]string{
