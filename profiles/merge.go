@@ -66,7 +66,7 @@ func Merge(ps ...*Profile) (*Profile, error) {
 	}
 	// Group names that share a rule body into one rule, as a person would
 	// write it; the key orders the rules: unconditional allows, then
-	// conditional rules by name, then denies.
+	// conditional rules, then denies.
 	type group struct {
 		rule  specs.LinuxSyscall
 		names []string
@@ -101,15 +101,24 @@ func Merge(ps ...*Profile) (*Profile, error) {
 			k := ruleKey(r)
 			if !seen[k] {
 				seen[k] = true
-				add("1 "+n+" "+k, n, r)
+				add("1 "+k, n, r)
 			}
 		}
 	}
 	keys := make([]string, 0, len(groups))
-	for k := range groups {
+	for k, g := range groups {
+		sort.Strings(g.names)
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	// Conditional rules sort by their first name, so one syscall's rules
+	// stay together, then by body.
+	sortKey := func(k string) string {
+		if strings.HasPrefix(k, "1 ") {
+			return "1 " + groups[k].names[0] + " " + k
+		}
+		return k
+	}
+	sort.Slice(keys, func(i, j int) bool { return sortKey(keys[i]) < sortKey(keys[j]) })
 	for _, k := range keys {
 		g := groups[k]
 		r := g.rule
