@@ -72,60 +72,78 @@ func describe(a specs.LinuxSeccompAction, errno *uint) string {
 }
 
 // verdicts says, for every name some rule mentions, what the profile does
-// with it. An unconditional deny wins over everything, as it does in Merge;
-// runc refuses a profile that both allows and denies a name outright, and
-// Validate says so.
+// with it once runc has loaded it. runc skips a rule whose action is the
+// default action, and libseccomp lets the first unconditional rule for a
+// syscall decide, ignoring later and conditional ones; conditional rules
+// decide only when there is no unconditional one. A skipped rule still
+// counts as an explicit deny when nothing else names the syscall: that is
+// what the author meant, and what Generate writes for --deny.
 func (p *Profile) verdicts() map[string]*verdict {
 	out := map[string]*verdict{}
-	get := func(n string) *verdict {
-		v := out[n]
-		if v == nil {
-			v = &verdict{}
-			out[n] = v
-		}
-		return v
+	type names struct {
+		first, redundant *specs.LinuxSyscall // unconditional rules
+		rules            []specs.LinuxSyscall
 	}
+	seen := map[string]*names{}
+	var order []string
+	deflt := describe(p.spec.DefaultAction, p.spec.DefaultErrnoRet)
 	for i := range p.spec.Syscalls {
 		r := &p.spec.Syscalls[i]
+		redundant := r.Action == p.spec.DefaultAction && describe(r.Action, r.ErrnoRet) == deflt
 		for _, n := range r.Names {
-			v := get(n)
+			x := seen[n]
+			if x == nil {
+				x = &names{}
+				seen[n] = x
+				order = append(order, n)
+			}
 			switch {
-			case len(r.Args) > 0:
-				v.rules = append(v.rules, splitRule(*r, n)...)
-			case lets(r.Action):
-				if v.action == "" || r.Action == specs.ActAllow {
-					v.action = string(r.Action)
+			case redundant && len(r.Args) == 0:
+				if x.redundant == nil {
+					x.redundant = r
+				}
+			case redundant:
+			case len(r.Args) == 0:
+				if x.first == nil {
+					x.first = r
 				}
 			default:
-				if v.deny == nil {
-					v.deny = r
-				}
+				x.rules = append(x.rules, splitRule(*r, n)...)
 			}
 		}
 	}
 	defaultLets := lets(p.spec.DefaultAction)
-	for _, v := range out {
+	for _, n := range order {
+		x := seen[n]
+		v := &verdict{}
 		switch {
-		case v.deny != nil:
-			v.kind, v.action = denied, describe(v.deny.Action, v.deny.ErrnoRet)
-		case v.action != "":
-			v.kind = allowed
-		default:
-			v.kind = conditional
+		case x.first != nil && lets(x.first.Action):
+			v.kind, v.action = allowed, string(x.first.Action)
+		case x.first != nil:
+			v.kind, v.action, v.deny = denied, describe(x.first.Action, x.first.ErrnoRet), x.first
+		case len(x.rules) > 0:
+			v.kind, v.rules = conditional, x.rules
 			letsSome := defaultLets
-			seen := map[string]bool{}
-			for _, r := range v.rules {
+			have := map[string]bool{}
+			for _, r := range x.rules {
 				letsSome = letsSome || lets(r.Action)
-				if t := ruleText(r); !seen[t] {
-					seen[t] = true
+				if t := ruleText(r); !have[t] {
+					have[t] = true
 					v.conds = append(v.conds, t)
 				}
 			}
 			if !letsSome {
 				// Every condition picks some way to deny: denied all the same.
-				v.kind, v.action = denied, describe(v.rules[0].Action, v.rules[0].ErrnoRet)+" (by argument)"
+				v.kind, v.action = denied, describe(x.rules[0].Action, x.rules[0].ErrnoRet)+" (by argument)"
 			}
+		case x.redundant != nil && !defaultLets:
+			v.kind, v.action, v.deny = denied, deflt, x.redundant
+		case x.redundant != nil:
+			v.kind, v.action = allowed, string(x.redundant.Action)
+		default:
+			continue // only conditional rules runc skips: the default decides
 		}
+		out[n] = v
 	}
 	return out
 }

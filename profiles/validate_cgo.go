@@ -29,7 +29,9 @@ func init() {
 // accepts loads in runc, though the kernel may still refuse a flag.
 //
 // A name libseccomp does not know for one of the profile's architectures is
-// a warning, because runc skips it silently; with strict it is an error.
+// a warning, because runc skips it silently, and so is a name two
+// unconditional rules give different actions (libseccomp keeps the first);
+// with strict, warnings are an error.
 func Validate(p *Profile, strict bool) (warnings []string, err error) {
 	warnings, err = validate(&p.spec, strict)
 	if err != nil {
@@ -89,6 +91,8 @@ func validate(s *specs.LinuxSeccomp, strict bool) ([]string, error) {
 
 	apiLevel, _ := libseccomp.GetAPI()
 	unknownIn := map[string][]string{}
+	firstRule := map[string]int{} // name -> index of its first unconditional rule
+	var conflicts []string
 	for i, r := range s.Syscalls {
 		act, err := scmpAction(r.Action, r.ErrnoRet)
 		if err != nil {
@@ -112,6 +116,13 @@ func validate(s *specs.LinuxSeccomp, strict bool) ([]string, error) {
 			if act == defAct {
 				continue // runc skips redundant rules: libseccomp would refuse them
 			}
+			if len(r.Args) == 0 {
+				if j, ok := firstRule[name]; ok && s.Syscalls[j].Action != r.Action {
+					conflicts = append(conflicts, fmt.Sprintf("syscall %q: syscalls[%d] says %s but syscalls[%d] already says %s, and the first wins", name, i, r.Action, j, s.Syscalls[j].Action))
+				} else if !ok {
+					firstRule[name] = i
+				}
+			}
 			nr, err := libseccomp.GetSyscallFromName(name)
 			if err != nil {
 				continue // runc ignores names it cannot resolve
@@ -131,11 +142,14 @@ func validate(s *specs.LinuxSeccomp, strict bool) ([]string, error) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	var warnings []string
+	warnings := conflicts
 	for _, n := range names {
 		warnings = append(warnings, fmt.Sprintf("syscall %q is unknown to libseccomp for %s; runc ignores it there", n, strings.Join(unknownIn[n], ", ")))
 	}
 	if strict && len(warnings) > 0 {
+		if len(warnings) == 1 {
+			return warnings, errors.New(warnings[0])
+		}
 		return warnings, fmt.Errorf("%s (and %d more)", warnings[0], len(warnings)-1)
 	}
 	return warnings, nil
