@@ -120,13 +120,16 @@ func (c *Comparison) Summary(aName, bName string) string {
 }
 
 // Summary compares p with Docker's default profile resolved for t and
-// returns the one-line summary that `record --diff` prints.
-func Summary(p *Profile, t Target) (string, error) {
+// returns the one-line summary that `record --diff` prints. name is how to
+// call p ("app.json"); "" uses p.Name(), or "the profile".
+func Summary(p *Profile, name string, t Target) (string, error) {
 	d, err := DockerDefault(t)
 	if err != nil {
 		return "", err
 	}
-	name := p.name
+	if name == "" {
+		name = p.name
+	}
 	if name == "" {
 		name = "the profile"
 	}

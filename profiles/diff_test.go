@@ -121,12 +121,29 @@ func TestDiffDiffers(t *testing.T) {
 
 func TestSummary(t *testing.T) {
 	p := generated(t)
-	got, err := Summary(p, testTarget)
+	tests := []struct{ name, want string }{
+		{"", "the profile allows 12 syscalls; docker-default (x86_64, 14 default caps, kernel 6.1) allows 370; 358 fewer, 0 beyond it"},
+		{"app.json", "app.json allows 12 syscalls; docker-default (x86_64, 14 default caps, kernel 6.1) allows 370; 358 fewer, 0 beyond it"},
+	}
+	for _, tc := range tests {
+		got, err := Summary(p, tc.name, testTarget)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("Summary(p, %q) (-want +got):\n%s", tc.name, diff)
+		}
+	}
+	d, err := DockerDefault(testTarget)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "the profile allows 12 syscalls; docker-default (x86_64, 14 default caps, kernel 6.1) allows 370; 358 fewer, 0 beyond it"
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
+	got, err := Summary(d, "", testTarget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "docker-default (x86_64, 14 default caps, kernel 6.1) allows 370 syscalls; docker-default (x86_64, 14 default caps, kernel 6.1) allows 370; the same set"
+	if got != want {
+		t.Errorf("Summary(docker-default) = %q, want %q", got, want)
 	}
 }

@@ -18,7 +18,7 @@ func TestDockerDefaultMatchesMoby(t *testing.T) {
 	if runtime.GOARCH != "amd64" {
 		t.Skip("moby resolves for the host architecture; this test compares amd64")
 	}
-	rs := &specs.Spec{Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{Bounding: DockerDefaultCaps}}}
+	rs := &specs.Spec{Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{Bounding: dockerDefaultCaps}}}
 	ref, err := seccomp.GetDefaultProfile(rs)
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ func TestDockerDefaultTargets(t *testing.T) {
 			{"clone", conditional}, {"socket", conditional}, {"personality", conditional},
 			{"clone3", denied}, {"ptrace", allowed}, {"arch_prctl", allowed}, {"mount", byDefault},
 		}},
-		{"sys_admin", Target{Arch: "amd64", Caps: append(slices.Clone(DockerDefaultCaps), "CAP_SYS_ADMIN"), Kernel: "6.1"}, []check{
+		{"sys_admin", Target{Arch: "amd64", Caps: append(slices.Clone(dockerDefaultCaps), "CAP_SYS_ADMIN"), Kernel: "6.1"}, []check{
 			{"mount", allowed}, {"clone", allowed}, {"clone3", allowed}, {"bpf", allowed},
 		}},
 		{"no caps", Target{Arch: "amd64", Caps: []string{}, Kernel: "6.1"}, []check{

@@ -2,7 +2,6 @@ package profiles
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 
@@ -126,13 +125,4 @@ func distance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -26,9 +26,9 @@ type Target struct {
 	Kernel string
 }
 
-// DockerDefaultCaps are the capabilities Docker grants a container unless
+// dockerDefaultCaps are the capabilities Docker grants a container unless
 // told otherwise (moby's oci/caps.DefaultCapabilities).
-var DockerDefaultCaps = []string{
+var dockerDefaultCaps = []string{
 	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
 	"CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
 	"CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
@@ -37,7 +37,7 @@ var DockerDefaultCaps = []string{
 // DefaultTarget is the host's architecture and kernel with Docker's default
 // capabilities: what `docker run` would give a container here.
 func DefaultTarget() Target {
-	return Target{Arch: runtime.GOARCH, Caps: slices.Clone(DockerDefaultCaps)}
+	return Target{Arch: runtime.GOARCH, Caps: slices.Clone(dockerDefaultCaps)}
 }
 
 // allCaps are the capabilities Linux defines (capability.h, up to 6.x).
@@ -191,7 +191,7 @@ func (t Target) resolve() (target, error) {
 	}
 	caps := t.Caps
 	if caps == nil {
-		caps = DockerDefaultCaps
+		caps = dockerDefaultCaps
 	}
 	c, err := normalizeCaps(caps)
 	if err != nil {
@@ -213,7 +213,7 @@ func (t Target) String() string {
 	}
 	s := archName(r.arch.spec) + ", "
 	switch {
-	case sameSet(r.caps, DockerDefaultCaps):
+	case sameSet(r.caps, dockerDefaultCaps):
 		s += fmt.Sprintf("%d default caps", len(r.caps))
 	case len(r.caps) == 0:
 		s += "no caps"
