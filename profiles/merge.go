@@ -21,7 +21,7 @@ import (
 // gives it back as Generate would write it.
 func Merge(ps ...*Profile) (*Profile, error) {
 	if len(ps) == 0 {
-		return nil, errors.New("profiles: merge: no profiles")
+		return nil, errors.New("profiles: no profiles")
 	}
 	first := ps[0]
 	out := &Profile{spec: specs.LinuxSeccomp{
@@ -30,7 +30,7 @@ func Merge(ps ...*Profile) (*Profile, error) {
 		ListenerPath:    first.spec.ListenerPath,
 	}}
 	if lets(first.spec.DefaultAction) {
-		return nil, fmt.Errorf("profiles: merge: %s: default action %s lets every syscall through; merge combines allowlists (a denying default action)", label(first, 0), first.spec.DefaultAction)
+		return nil, fmt.Errorf("profiles: %s: default action %s lets every syscall through; merge combines allowlists (a denying default action)", label(first, 0), first.spec.DefaultAction)
 	}
 	var (
 		uncond = map[string]specs.LinuxSeccompAction{}
@@ -39,10 +39,10 @@ func Merge(ps ...*Profile) (*Profile, error) {
 	)
 	for i, p := range ps {
 		if p.defaultText() != first.defaultText() {
-			return nil, fmt.Errorf("profiles: merge: %s denies by default with %s, %s with %s; merge needs one default action", label(first, 0), first.defaultText(), label(p, i), p.defaultText())
+			return nil, fmt.Errorf("profiles: %s denies by default with %s, %s with %s; merge needs one default action", label(first, 0), first.defaultText(), label(p, i), p.defaultText())
 		}
 		if p.spec.ListenerPath != out.spec.ListenerPath {
-			return nil, fmt.Errorf("profiles: merge: %s and %s have different listenerPath", label(first, 0), label(p, i))
+			return nil, fmt.Errorf("profiles: %s and %s have different listenerPath", label(first, 0), label(p, i))
 		}
 		out.spec.Architectures = append(out.spec.Architectures, p.spec.Architectures...)
 		out.spec.Flags = append(out.spec.Flags, p.spec.Flags...)

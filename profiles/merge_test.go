@@ -152,9 +152,9 @@ func TestMergeErrors(t *testing.T) {
 		want string
 	}{
 		{"default allow", []string{`{"defaultAction": "SCMP_ACT_ALLOW"}`},
-			"profiles: merge: a.json: default action SCMP_ACT_ALLOW lets every syscall through; merge combines allowlists (a denying default action)"},
+			"profiles: a.json: default action SCMP_ACT_ALLOW lets every syscall through; merge combines allowlists (a denying default action)"},
 		{"different defaults", []string{`{"defaultAction": "SCMP_ACT_ERRNO"}`, `{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38}`},
-			"profiles: merge: a.json denies by default with EPERM, b.json with ENOSYS; merge needs one default action"},
+			"profiles: a.json denies by default with EPERM, b.json with ENOSYS; merge needs one default action"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -234,7 +234,7 @@ func TestMerge(t *testing.T) {
 	}
 	// Different default actions cannot be united.
 	r = seccompgen(t, "merge", "-o", "-", "testdata/a.json", "testdata/b.json")
-	want := "seccompgen merge: profiles: merge: testdata/a.json denies by default with EPERM, testdata/b.json with ENOSYS; merge needs one default action\n"
+	want := "seccompgen merge: profiles: testdata/a.json denies by default with EPERM, testdata/b.json with ENOSYS; merge needs one default action\n"
 	if diff := cmp.Diff(result{"", want, 2}, r, cmp.AllowUnexported(result{})); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
