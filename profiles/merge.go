@@ -21,7 +21,7 @@ import (
 // gives it back as Generate would write it.
 func Merge(ps ...*Profile) (*Profile, error) {
 	if len(ps) == 0 {
-		return nil, errors.New("profiles: no profiles")
+		return nil, errors.New("profiles: merge needs at least one profile")
 	}
 	first := ps[0]
 	out := &Profile{spec: specs.LinuxSeccomp{
