@@ -10,7 +10,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo devel)
 DEBS     := gcc libc6-dev libseccomp-dev gcc-multilib runc busybox-static strace
 GEN_DEBS := clang llvm libbpf-dev
 
-.PHONY: all deps gen-deps build test demo generate check-generate fmt vet clean
+.PHONY: all deps gen-deps build test fuzz demo generate check-generate fmt vet clean
 
 all: build
 
@@ -30,6 +30,12 @@ FORCE:
 test: deps build
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=5s ./profiles
+
+# The profile parser under fuzzing for a minute; new crashers land in
+# profiles/testdata/fuzz/FuzzParse and become seed cases.
+fuzz:
+	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=60s ./profiles
 
 demo: deps build
 	./scripts/demo

@@ -13,8 +13,15 @@ import (
 // Profile is an OCI seccomp profile (the linux.seccomp object of a runtime
 // config).
 type Profile struct {
-	spec specs.LinuxSeccomp
+	name  string // where it came from, for messages: a path or "docker-default"
+	about string // docker-default: the target it was resolved for
+	spec  specs.LinuxSeccomp
 }
+
+// Name returns where the profile came from: the name given to Parse, the
+// path given to ReadFile, or "docker-default". Generate and Merge leave it
+// empty.
+func (p *Profile) Name() string { return p.name }
 
 // EPERM is the errno a generated profile returns for what it does not allow.
 const EPERM = 1
@@ -76,6 +83,8 @@ func Generate(s Spec) (*Profile, error) {
 	return p, nil
 }
 
+// archRank orders architectures: the x86 family first as the tracer
+// reports it, then the others in specArches order.
 func archRank(a specs.Arch) int {
 	switch a {
 	case specs.ArchX86_64:
@@ -85,7 +94,12 @@ func archRank(a specs.Arch) int {
 	case specs.ArchX32:
 		return 2
 	}
-	return 3
+	for i, s := range specArches {
+		if s == a {
+			return 3 + i
+		}
+	}
+	return 3 + len(specArches)
 }
 
 func set(names []string) map[string]bool {

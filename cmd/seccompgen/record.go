@@ -74,13 +74,14 @@ func (f *recordFlags) trace(args []string) traced {
 		return traced{status: exitFailure, err: err}
 	}
 	defer t.Close()
+	fwd := forwardSignals()
+	defer fwd.stop()
 	run, err := t.Start(w)
 	if err != nil {
 		return traced{status: startStatus(err), err: fmt.Errorf("%s: %w", args[0], err)}
 	}
-	stop := forwardSignals(run.Signal)
+	fwd.to(run.Signal)
 	rec, err := run.Wait()
-	stop()
 	if err != nil {
 		return traced{status: exitFailure, err: err}
 	}

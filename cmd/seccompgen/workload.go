@@ -100,25 +100,52 @@ func withEnv(base, over []string) []string {
 	return append(out, over...)
 }
 
-// forwardSignals passes SIGINT, SIGTERM and SIGHUP to send until stop is
-// called. seccompgen itself survives them so it can still write the profile
-// for what ran.
-func forwardSignals(send func(os.Signal)) (stop func()) {
-	ch := make(chan os.Signal, 8)
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	done := make(chan struct{})
+// forwarder passes SIGINT, SIGTERM and SIGHUP on to the workload.
+// seccompgen itself survives them so it can still write the profile for
+// what ran. It subscribes before the workload starts: a signal that arrives
+// in between is held and delivered as soon as the workload exists.
+type forwarder struct {
+	ch     chan os.Signal
+	target chan func(os.Signal)
+	done   chan struct{}
+}
+
+func forwardSignals() *forwarder {
+	f := &forwarder{
+		ch:     make(chan os.Signal, 8),
+		target: make(chan func(os.Signal), 1),
+		done:   make(chan struct{}),
+	}
+	signal.Notify(f.ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
+		var send func(os.Signal)
+		var held []os.Signal
 		for {
 			select {
-			case s := <-ch:
+			case s := <-f.ch:
+				if send == nil {
+					held = append(held, s)
+					continue
+				}
 				send(s)
-			case <-done:
+			case send = <-f.target:
+				for _, s := range held {
+					send(s)
+				}
+				held = nil
+			case <-f.done:
 				return
 			}
 		}
 	}()
-	return func() {
-		signal.Stop(ch)
-		close(done)
-	}
+	return f
+}
+
+// to starts delivering to send, held signals first.
+func (f *forwarder) to(send func(os.Signal)) { f.target <- send }
+
+// stop ends forwarding; signals get their default effect again.
+func (f *forwarder) stop() {
+	signal.Stop(f.ch)
+	close(f.done)
 }

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/pflag"
+
+	"github.com/seccompgen/seccompgen/profiles"
+)
+
+func init() {
+	fs := pflag.NewFlagSet("merge", pflag.ContinueOnError)
+	out := fs.StringP("output", "o", "", "write the merged profile to `FILE` (\"-\" for stdout)")
+	strict := fs.Bool("strict", false, "fail when libseccomp does not know a syscall name, instead of warning")
+	caps := fs.String("caps", "", "capabilities Docker-format inputs are resolved for: a comma-separated `LIST` (default: Docker's 14)")
+	c := &command{
+		Name:      "merge",
+		UsageLine: "merge -o OUT [--strict] [--caps LIST] PROFILE...",
+		Short:     "unite several profiles; denies still win",
+		Long: `Merge writes one profile that lets through what any PROFILE lets through,
+and nothing more: the architectures of all, every syscall some input allows,
+and for a syscall allowed only under argument conditions every input's
+conditions, so no argument value gets through that no input allowed. A
+syscall that any input denies by a rule stays denied.
+
+Use it to combine profiles recorded on different hosts, or from several
+runs of the same workload. Inputs may be OCI or Docker format (resolved as
+in diff); they must share a default action that denies. The output is
+canonical, written atomically.
+
+The result is compiled with libseccomp as runc would load it. A syscall
+name libseccomp does not know for an architecture is a warning, since runc
+skips it; --strict makes it an error. Builds without cgo skip this check.
+
+Exit status: 0 on success, 2 on trouble.`,
+		Example:   `	seccompgen merge -o app.json run1.json run2.json run3.json`,
+		UsageExit: exitTrouble,
+		Flags:     fs,
+	}
+	c.Run = func(args []string) int {
+		if *out == "" {
+			return usageError(c, "-o OUT is required (\"-\" for stdout)")
+		}
+		if len(args) == 0 {
+			return usageError(c, "want at least one PROFILE")
+		}
+		t, err := targetFlag(fs, *caps)
+		if err != nil {
+			return usageError(c, "--caps: %v", err)
+		}
+		var ps []*profiles.Profile
+		for _, a := range args {
+			p, err := profiles.Load(a, t)
+			if err != nil {
+				return fail(c, err)
+			}
+			ps = append(ps, p)
+		}
+		m, err := profiles.Merge(ps...)
+		if err != nil {
+			return fail(c, err)
+		}
+		warnings, err := profiles.Validate(m, *strict)
+		for _, w := range warnings {
+			if err == nil {
+				fmt.Fprintf(os.Stderr, "seccompgen merge: warning: %s\n", w)
+			}
+		}
+		if err != nil && !errors.Is(err, profiles.ErrNoLibseccomp) {
+			return fail(c, err)
+		}
+		if *out == "-" {
+			os.Stdout.Write(m.Bytes())
+			return 0
+		}
+		if err := profiles.WriteFile(*out, m.Bytes()); err != nil {
+			return fail(c, fmt.Errorf("write %s: %w", *out, err))
+		}
+		return 0
+	}
+	register(c)
+}

@@ -1,0 +1,136 @@
+//go:build linux && cgo
+
+package profiles
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestValidateGenerated compiles what Generate writes, as runc would load
+// it: every ABI combination, with and without explicit denies.
+func TestValidateGenerated(t *testing.T) {
+	tests := []Spec{
+		{ABIs: []string{"x86_64"}, Allow: []string{"read", "write", "exit_group"}},
+		{ABIs: []string{"x86_64", "i386"}, Allow: []string{"read", "write", "exit_group", "futex", "mmap", "mmap2"}, Deny: []string{"memfd_create", "userfaultfd"}},
+		{ABIs: []string{"x86_64", "i386", "x32"}, Allow: []string{"read", "clone3", "rseq"}, Deny: []string{"memfd_create"}},
+		{ABIs: []string{"x86_64"}},
+	}
+	for _, s := range tests {
+		t.Run(strings.Join(s.ABIs, "+"), func(t *testing.T) {
+			p, err := Generate(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			warnings, err := Validate(p, true)
+			if err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			if len(warnings) > 0 {
+				t.Errorf("warnings: %q", warnings)
+			}
+		})
+	}
+}
+
+// TestValidateDockerDefault compiles Docker's profile for several targets.
+// Names newer than the host's libseccomp are warnings, as runc skips them.
+func TestValidateDockerDefault(t *testing.T) {
+	for _, tgt := range []Target{
+		{Arch: "amd64", Kernel: "6.1"},
+		{Arch: "amd64", Caps: []string{"ALL"}, Kernel: "6.1"},
+		{Arch: "arm64", Kernel: "6.1"},
+		{Arch: "riscv64", Caps: []string{}, Kernel: "4.4"},
+	} {
+		t.Run(tgt.String(), func(t *testing.T) {
+			p, err := DockerDefault(tgt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			warnings, err := Validate(p, false)
+			if err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			for _, w := range warnings {
+				if !strings.Contains(w, "runc ignores it") {
+					t.Errorf("unexpected warning %q", w)
+				}
+			}
+		})
+	}
+}
+
+func TestValidateErrors(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+		strict         bool
+	}{
+		{"foreign endianness", `{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_S390X"]}`,
+			"profiles: p.json: add architecture SCMP_ARCH_S390X: ", false},
+		{"notify as default", `{"defaultAction": "SCMP_ACT_NOTIFY"}`,
+			"profiles: p.json: defaultAction: SCMP_ACT_NOTIFY cannot be the default action (runc refuses it)", false},
+		{"notify on write", `{"defaultAction": "SCMP_ACT_ERRNO", "listenerPath": "/run/agent.sock", "syscalls": [{"names": ["write"], "action": "SCMP_ACT_NOTIFY"}]}`,
+			"profiles: p.json: syscalls[0]: SCMP_ACT_NOTIFY cannot be used for write (runc needs it to pass the notify fd)", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := Parse("p.json", []byte(tc.in), testTarget)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Validate(p, tc.strict)
+			if err == nil {
+				t.Fatal("Validate succeeded, want an error")
+			}
+			if !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("error %q, want it to start with %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestValidateUnknownName: runc skips a name libseccomp cannot resolve, so
+// that is a warning, and an error only when strict.
+func TestValidateUnknownName(t *testing.T) {
+	// Parse would refuse the name; a profile built in place need not.
+	p, err := Generate(Spec{ABIs: []string{"x86_64"}, Allow: []string{"read", "no_such_syscall"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.name = "p.json"
+	want := `syscall "no_such_syscall" is unknown to libseccomp for amd64; runc ignores it there`
+	warnings, err := Validate(p, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{want}, warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+	_, err = Validate(p, true)
+	if err == nil || err.Error() != "profiles: p.json: "+want {
+		t.Errorf("strict: error %v, want %q", err, "profiles: p.json: "+want)
+	}
+}
+
+// TestValidateConflict: libseccomp keeps the first unconditional rule for
+// a syscall, so a later one with another action is silently lost.
+func TestValidateConflict(t *testing.T) {
+	p, err := Parse("p.json", []byte(`{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+		{"names": ["read"], "action": "SCMP_ACT_ALLOW"}, {"names": ["read"], "action": "SCMP_ACT_KILL"}]}`), testTarget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warnings, err := Validate(p, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`syscall "read": syscalls[1] says SCMP_ACT_KILL but syscalls[0] already says SCMP_ACT_ALLOW, and the first wins`}
+	if diff := cmp.Diff(want, warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+	if got := p.Allowed(); len(got) != 1 || got[0] != "read" {
+		t.Errorf("Allowed() = %q, want [read]: the first rule decides", got)
+	}
+}
