@@ -62,7 +62,8 @@ func buildC(t *testing.T, name string, flags ...string) string {
 	return out
 }
 
-// buildGo builds the Go program in testdata/NAME once per test run.
+// buildGo builds the Go program in DIR (relative to the repository root)
+// once per test run.
 func buildGo(t *testing.T, name string) string {
 	t.Helper()
 	buildMu.Lock()
@@ -70,9 +71,9 @@ func buildGo(t *testing.T, name string) string {
 	if p, ok := built["go:"+name]; ok {
 		return p
 	}
-	out := filepath.Join(binDir, name)
+	out := filepath.Join(binDir, filepath.Base(name))
 	cmd := exec.Command("go", "build", "-o", out, ".")
-	cmd.Dir = filepath.Join("..", "..", "testdata", name)
+	cmd.Dir = filepath.Join("..", "..", name)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", name, err, msg)
 	}

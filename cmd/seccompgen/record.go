@@ -94,6 +94,7 @@ func init() {
 		output     string
 		reportPath string
 		recPath    string
+		diff       bool
 	)
 	c := &command{
 		Name:      "record",
@@ -127,6 +128,7 @@ record CMD unconfined.`,
 	c.Flags.StringVarP(&output, "output", "o", "", "write the profile to `FILE` (\"-\" or unset: stdout)")
 	c.Flags.StringVar(&reportPath, "report", "", "write a JSON report to `FILE`: every syscall with count, ABI, first pid/comm and why it is in")
 	c.Flags.StringVar(&recPath, "save-recording", "", "also save the raw recording to `FILE`")
+	c.Flags.BoolVar(&diff, "diff", false, "print how the profile compares with Docker's default profile to stderr")
 	rf.register(c.Flags)
 	c.Run = func(args []string) int {
 		if len(args) == 0 {
@@ -148,7 +150,7 @@ record CMD unconfined.`,
 			fmt.Fprintf(os.Stderr, "seccompgen record: %v\n", tr.err)
 			return tr.status
 		}
-		if err := writeOutputs(tr.rec, pol, output, reportPath, recPath); err != nil {
+		if err := writeOutputs(tr.rec, pol, output, reportPath, recPath, diff); err != nil {
 			fmt.Fprintf(os.Stderr, "seccompgen record: %v\n", err)
 			return exitFailure
 		}
@@ -157,7 +159,7 @@ record CMD unconfined.`,
 	register(c)
 }
 
-func writeOutputs(rec *recording.Recording, pol synth.Policy, output, reportPath, recPath string) error {
+func writeOutputs(rec *recording.Recording, pol synth.Policy, output, reportPath, recPath string, diff bool) error {
 	if recPath != "" {
 		if err := profiles.WriteFile(recPath, rec.Marshal()); err != nil {
 			return fmt.Errorf("save recording: %w", err)
@@ -180,11 +182,22 @@ func writeOutputs(rec *recording.Recording, pol synth.Policy, output, reportPath
 		}
 	}
 	if output == "" || output == "-" {
-		_, err := os.Stdout.Write(prof.Bytes())
-		return err
-	}
-	if err := profiles.WriteFile(output, prof.Bytes()); err != nil {
+		if _, err := os.Stdout.Write(prof.Bytes()); err != nil {
+			return err
+		}
+	} else if err := profiles.WriteFile(output, prof.Bytes()); err != nil {
 		return fmt.Errorf("write profile: %w", err)
+	}
+	if diff {
+		d, err := profiles.DockerDefault(profiles.DefaultTarget())
+		if err != nil {
+			return fmt.Errorf("--diff: %w", err)
+		}
+		name := output
+		if name == "" || name == "-" {
+			name = "the profile"
+		}
+		fmt.Fprint(os.Stderr, profiles.Diff(prof, d).Text(name, ""))
 	}
 	return nil
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/seccompgen/seccompgen/internal/testenv"
+	"github.com/seccompgen/seccompgen/profiles"
 )
 
 // record runs `seccompgen record` with the profile and report in a temp
@@ -26,7 +29,26 @@ func record(t *testing.T, flags []string, cmd ...string) (ociProfile, report, re
 	if _, err := os.Stat(prof); err != nil {
 		t.Fatalf("seccompgen %s: no profile (status %d): %v\nstderr:\n%s", strings.Join(args, " "), r.status, err, r.stderr)
 	}
+	validate(t, prof)
 	return readProfile(t, prof), readReport(t, rep), r
+}
+
+// validate compiles the profile at path with libseccomp as runc does; every
+// profile the tests generate must load in a real runtime.
+func validate(t *testing.T, path string) {
+	t.Helper()
+	p, err := profiles.ReadFile(path, profiles.DefaultTarget())
+	if err != nil {
+		t.Fatalf("read generated profile: %v", err)
+	}
+	warnings, err := profiles.Validate(p, true)
+	if errors.Is(err, profiles.ErrNoLibseccomp) {
+		t.Log("built without cgo: the generated profile is not compiled with libseccomp")
+		return
+	}
+	if err != nil || len(warnings) > 0 {
+		t.Errorf("generated profile %s does not compile strictly with libseccomp: %v %v", path, err, warnings)
+	}
 }
 
 func TestRecordTrue(t *testing.T) {
@@ -144,7 +166,7 @@ func TestRecord32Bit(t *testing.T) {
 
 func TestRecordGoServer(t *testing.T) {
 	testenv.RequireBPF(t)
-	p, _, r := record(t, nil, buildGo(t, "goserver"), "-requests", "50")
+	p, _, r := record(t, nil, buildGo(t, "examples/go-http"), "-requests", "50")
 	if r.status != 0 {
 		t.Fatalf("status %d, stderr:\n%s", r.status, r.stderr)
 	}
@@ -332,5 +354,23 @@ func TestRecordUsageErrors(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("failed runs left files behind: %v", entries)
+	}
+}
+
+func TestRecordDiff(t *testing.T) {
+	testenv.RequireBPF(t)
+	prof := filepath.Join(t.TempDir(), "true.json")
+	r := seccompgen(t, "record", "--diff", "-o", prof, "--", "/bin/true")
+	if r.status != 0 {
+		t.Fatalf("status %d, stderr:\n%s", r.status, r.stderr)
+	}
+	n := len(readProfile(t, prof).allowed())
+	first := strings.SplitN(r.stderr, "\n", 2)[0]
+	want := fmt.Sprintf("%s allows %d syscalls; docker-default (x86_64, 14 default caps) allows 370; %d fewer, 0 beyond it", prof, n, 370-n)
+	if first != want {
+		t.Errorf("first line of stderr:\n%s\nwant:\n%s", first, want)
+	}
+	if !regexp.MustCompile(`(?m)^  memfd_create: +denied here \(EPERM\), allowed by docker-default$`).MatchString(r.stderr) {
+		t.Errorf("--diff does not show memfd_create denied here and allowed by docker-default:\n%s", r.stderr)
 	}
 }

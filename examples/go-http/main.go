@@ -1,4 +1,4 @@
-// goserver is an HTTP server on loopback with a ticker, which also drives
+// go-http is an HTTP server on loopback with a ticker, which also drives
 // itself with a client loop: it exercises the Go runtime's netpoller,
 // timers, futexes and sysmon. It exits 0 after -requests requests.
 package main

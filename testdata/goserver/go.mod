@@ -1,3 +1,0 @@
-module goserver
-
-go 1.26
