@@ -40,6 +40,10 @@ fuzz:
 demo: deps build
 	./scripts/demo
 
+# bpf2go's compiler and flags (the go:generate line stays short).
+export BPF2GO_CC     ?= clang
+export BPF2GO_CFLAGS ?= -O2 -g -Wall -Werror
+
 generate: gen-deps
 	$(GO) generate ./tracer
 
