@@ -10,7 +10,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo devel)
 DEBS     := gcc libc6-dev libseccomp-dev gcc-multilib runc busybox-static strace
 GEN_DEBS := clang llvm libbpf-dev
 
-.PHONY: all deps gen-deps build test fuzz demo generate check-generate fmt vet clean
+.PHONY: all deps gen-deps build test fuzz bench demo generate check-generate fmt vet clean
 
 all: build
 
@@ -36,6 +36,13 @@ test: deps build
 # profiles/testdata/fuzz/FuzzParse and become seed cases.
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=60s ./profiles
+
+# Issue #7's benchmarks: the syscall storm (untraced, an empty sys_enter
+# program, record, strace), gofmt and gzip, start-up and peak RSS, each
+# interleaved; writes docs/BENCHMARKS.md in a few minutes. It measures and
+# asserts nothing, so it is not part of test. Run it on an idle machine.
+bench: deps build
+	$(GO) run ./internal/bench -seccompgen $(BIN) -o docs/BENCHMARKS.md
 
 demo: deps build
 	./scripts/demo

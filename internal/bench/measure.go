@@ -1,0 +1,150 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// sample is one finished run of one variant.
+type sample struct {
+	wall   time.Duration
+	stdout string
+	maxRSS int64 // KiB, wait4's ru_maxrss: the process and the children it waited for
+}
+
+// variant is one way of running a workload: the baseline or what is compared
+// with it.
+type variant struct {
+	name string
+	argv []string
+	// discard sends stdout to /dev/null instead of keeping it.
+	discard bool
+	// around, when set, runs before each run and its result after it (a
+	// floor program attached only while the variant runs).
+	around func() (func(), error)
+}
+
+// runOnce runs v to completion and fails unless it exits 0.
+func runOnce(v variant) (sample, error) {
+	if v.around != nil {
+		done, err := v.around()
+		if err != nil {
+			return sample{}, fmt.Errorf("%s: %w", v.name, err)
+		}
+		defer done()
+	}
+	cmd := exec.Command(v.argv[0], v.argv[1:]...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if v.discard {
+		cmd.Stdout = io.Discard
+		if f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+			defer f.Close()
+			cmd.Stdout = f
+		}
+	}
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	if err != nil {
+		return sample{}, fmt.Errorf("%s: %s: %w\n%s", v.name, strings.Join(v.argv, " "), err, stderr.String())
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	return sample{wall: wall, stdout: stdout.String(), maxRSS: ru.Maxrss}, nil
+}
+
+// interleave runs every variant once to warm caches, then runs times
+// rounds of all variants (A B C, B C A, C A B, ...: the order rotates so no
+// variant always runs first or right after another). It returns the samples
+// of the counted rounds, per variant in the order given.
+func interleave(vs []variant, runs int, progress func(string)) ([][]sample, error) {
+	out := make([][]sample, len(vs))
+	for _, v := range vs {
+		if _, err := runOnce(v); err != nil {
+			return nil, err
+		}
+	}
+	for r := 0; r < runs; r++ {
+		for k := range vs {
+			i := (r + k) % len(vs)
+			s, err := runOnce(vs[i])
+			if err != nil {
+				return nil, err
+			}
+			out[i] = append(out[i], s)
+		}
+		progress(fmt.Sprintf("round %d/%d", r+1, runs))
+	}
+	return out, nil
+}
+
+// stats are the min, median and max of a metric over runs.
+type stats struct {
+	min, median, max float64
+	n                int
+}
+
+func summarize(xs []float64) stats {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	med := s[n/2]
+	if n%2 == 0 {
+		med = (s[n/2-1] + s[n/2]) / 2
+	}
+	return stats{min: s[0], median: med, max: s[n-1], n: n}
+}
+
+// metric turns a sample into the number compared.
+type metric struct {
+	unit   string
+	digits int
+	value  func(sample) (float64, error)
+}
+
+func (m metric) of(ss []sample) (stats, error) {
+	xs := make([]float64, len(ss))
+	for i, s := range ss {
+		v, err := m.value(s)
+		if err != nil {
+			return stats{}, err
+		}
+		xs[i] = v
+	}
+	return summarize(xs), nil
+}
+
+func (m metric) format(x float64) string {
+	return strconv.FormatFloat(x, 'f', m.digits, 64)
+}
+
+var (
+	wallSeconds = metric{"s", 3, func(s sample) (float64, error) { return s.wall.Seconds(), nil }}
+	wallMillis  = metric{"ms", 1, func(s sample) (float64, error) { return float64(s.wall.Microseconds()) / 1000, nil }}
+	maxRSSMiB   = metric{"MiB", 1, func(s sample) (float64, error) { return float64(s.maxRSS) / 1024, nil }}
+)
+
+// nsPerCall reads the storm's own measurement (the last line of its
+// output, nanoseconds for the whole storm) and divides by the calls one
+// thread made: the time a call takes, as seen by each thread.
+func nsPerCall(callsPerThread int) metric {
+	return metric{"ns/call", 1, func(s sample) (float64, error) {
+		lines := strings.Split(strings.TrimSpace(s.stdout), "\n")
+		ns, err := strconv.ParseFloat(lines[len(lines)-1], 64)
+		if err != nil || ns <= 0 || math.IsInf(ns, 0) {
+			return 0, fmt.Errorf("storm printed %q, want its run time in ns", s.stdout)
+		}
+		return ns / float64(callsPerThread), nil
+	}}
+}
