@@ -46,6 +46,7 @@ type tracerStat struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	tracerMapActive            = "active"
 	tracerMapExecs             = "execs"
 	tracerMapLosses            = "losses"
 	tracerMapProcs             = "procs"
@@ -110,6 +111,7 @@ type tracerProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracerMapSpecs struct {
+	Active   *ebpf.MapSpec `ebpf:"active"`
 	Execs    *ebpf.MapSpec `ebpf:"execs"`
 	Losses   *ebpf.MapSpec `ebpf:"losses"`
 	Procs    *ebpf.MapSpec `ebpf:"procs"`
@@ -144,6 +146,7 @@ func (o *tracerObjects) Close() error {
 //
 // It can be passed to loadTracerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracerMaps struct {
+	Active   *ebpf.Map `ebpf:"active"`
 	Execs    *ebpf.Map `ebpf:"execs"`
 	Losses   *ebpf.Map `ebpf:"losses"`
 	Procs    *ebpf.Map `ebpf:"procs"`
@@ -153,6 +156,7 @@ type tracerMaps struct {
 
 func (m *tracerMaps) Close() error {
 	return _TracerClose(
+		m.Active,
 		m.Execs,
 		m.Losses,
 		m.Procs,

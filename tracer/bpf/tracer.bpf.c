@@ -90,6 +90,30 @@ struct {
 	__type(value, struct stat);
 } stats SEC(".maps");
 
+/* One bit per tgid, set while procs holds the tgid as ACTIVE: the hot path
+ * tests it with an inlined array access instead of hashing into procs for
+ * every syscall on the host. 2^22 bits cover PID_MAX_LIMIT on 64-bit. Bits
+ * change with an atomic add (any kernel, no -mcpu=v3): each transition adds
+ * or subtracts a bit known to be clear or set, so nothing carries. */
+#define ACTIVE_WORDS ((1 << 22) / 64)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ACTIVE_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} active SEC(".maps");
+
+static __always_inline void set_active(__u32 tgid, int on)
+{
+	__u32 w = tgid / 64;
+	__u64 *word = bpf_map_lookup_elem(&active, &w);
+	if (!word)
+		return;
+	__u64 bit = 1ULL << (tgid % 64);
+	__sync_fetch_and_add(word, on ? bit : -bit);
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NR_LOSSES);
@@ -112,15 +136,22 @@ static __always_inline void lose(__u32 what)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tgid = pid_tgid >> 32;
-	struct proc *p = bpf_map_lookup_elem(&procs, &tgid);
-	if (!p)
-		return 0;
-	if (p->state != STATE_ACTIVE && (id != NR_EXECVE_X86_64 || p->skip_execs))
-		return 0;
-
+	/* One helper call for everything the hot path needs of the task. */
 	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tgid = task->tgid;
+	__u32 w = tgid / 64;
+	__u64 *word = bpf_map_lookup_elem(&active, &w);
+	if (!word)
+		return 0;
+	if (!(*word & (1ULL << (tgid % 64)))) {
+		/* Not active: only a pending process's execve of the workload counts. */
+		if (id != NR_EXECVE_X86_64)
+			return 0;
+		struct proc *p = bpf_map_lookup_elem(&procs, &tgid);
+		if (!p || p->state != STATE_PENDING || p->skip_execs)
+			return 0;
+	}
+
 	__u32 abi = ABI_X86_64;
 	__u64 nr = id;
 	if (task->thread_info.status & TS_COMPAT) {
@@ -140,7 +171,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	if (s->count == 0) {
 		s->first_ns = bpf_ktime_get_ns();
 		s->first_pid = tgid;
-		s->first_tid = (__u32)pid_tgid;
+		s->first_tid = task->pid;
 		bpf_get_current_comm(s->first_comm, sizeof(s->first_comm));
 	}
 	s->count++;
@@ -170,8 +201,16 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 		np.skip_execs = sp->skip_execs;
 		sp->last_child = ctgid;
 	}
-	if (bpf_map_update_elem(&procs, &ctgid, &np, BPF_ANY))
+	/* Keep the bit equal to "procs holds ctgid as ACTIVE", even over a
+	 * stale entry (a failed update leaves the old one). */
+	struct proc *old = bpf_map_lookup_elem(&procs, &ctgid);
+	int was_active = old && old->state == STATE_ACTIVE;
+	if (bpf_map_update_elem(&procs, &ctgid, &np, BPF_ANY)) {
 		lose(LOSS_PROCS_FULL);
+		return 0;
+	}
+	if (was_active != (np.state == STATE_ACTIVE))
+		set_active(ctgid, !was_active);
 	return 0;
 }
 
@@ -188,6 +227,7 @@ int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid, struct
 			return 0;
 		}
 		p->state = STATE_ACTIVE;
+		set_active(tgid, 1);
 	}
 	struct exec_event *e = bpf_ringbuf_reserve(&execs, sizeof(*e), 0);
 	if (!e) {
@@ -206,11 +246,14 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sched_process_exit, struct task_struct *task)
 {
 	__u32 tgid = task->tgid;
-	if (!bpf_map_lookup_elem(&procs, &tgid))
+	struct proc *p = bpf_map_lookup_elem(&procs, &tgid);
+	if (!p)
 		return 0;
 	/* Exit runs per thread; the process is gone with its last one. */
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
+	if (p->state == STATE_ACTIVE)
+		set_active(tgid, 0);
 	bpf_map_delete_elem(&procs, &tgid);
 	return 0;
 }
