@@ -21,16 +21,23 @@ import (
 // dir and returns them with the run's result.
 func record(t *testing.T, flags []string, cmd ...string) (ociProfile, report, result) {
 	t.Helper()
+	prof, rep, r := recordFiles(t, flags, cmd...)
+	return readProfile(t, prof), readReport(t, rep), r
+}
+
+// recordFiles is record returning the paths of the profile and the report.
+func recordFiles(t *testing.T, flags []string, cmd ...string) (prof, rep string, r result) {
+	t.Helper()
 	dir := t.TempDir()
-	prof, rep := filepath.Join(dir, "profile.json"), filepath.Join(dir, "report.json")
+	prof, rep = filepath.Join(dir, "profile.json"), filepath.Join(dir, "report.json")
 	args := append([]string{"record", "-o", prof, "--report", rep}, flags...)
 	args = append(append(args, "--"), cmd...)
-	r := seccompgen(t, args...)
+	r = seccompgen(t, args...)
 	if _, err := os.Stat(prof); err != nil {
 		t.Fatalf("seccompgen %s: no profile (status %d): %v\nstderr:\n%s", strings.Join(args, " "), r.status, err, r.stderr)
 	}
 	validate(t, prof)
-	return readProfile(t, prof), readReport(t, rep), r
+	return prof, rep, r
 }
 
 // validate compiles the profile at path with libseccomp as runc does; every
