@@ -381,3 +381,18 @@ func TestRecordDiff(t *testing.T) {
 		t.Errorf("--diff does not show memfd_create denied here and allowed by docker-default:\n%s", r.stderr)
 	}
 }
+
+func TestRecordWithoutPrivileges(t *testing.T) {
+	testenv.RequireBPF(t) // root, to drop to nobody
+	setpriv := testenv.RequireTool(t, "setpriv")
+	out, err := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+		filepath.Join(binDir, "seccompgen"), "record", "--", "/bin/true").CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 125 {
+		t.Fatalf("as nobody: %v, want exit status 125; output:\n%s", err, out)
+	}
+	want := "seccompgen record: tracer: loading eBPF programs needs root (or CAP_BPF and CAP_PERFMON); run seccompgen with sudo (the kernel said: operation not permitted)\n"
+	if string(out) != want {
+		t.Errorf("as nobody:\n%s\nwant:\n%s", out, want)
+	}
+}
