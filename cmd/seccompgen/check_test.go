@@ -11,32 +11,6 @@ import (
 	"github.com/seccompgen/seccompgen/internal/testenv"
 )
 
-// addSyscall writes a copy of the profile at path with name added to its
-// ALLOW rule and returns the copy's path.
-func addSyscall(t *testing.T, path, name string) string {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var p map[string]any
-	if err := json.Unmarshal(data, &p); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range p["syscalls"].([]any) {
-		rule := r.(map[string]any)
-		if rule["action"] == "SCMP_ACT_ALLOW" {
-			rule["names"] = append(rule["names"].([]any), name)
-		}
-	}
-	out := filepath.Join(t.TempDir(), "with-"+name+".json")
-	data, _ = json.MarshalIndent(p, "", "  ")
-	if err := os.WriteFile(out, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func TestCheck(t *testing.T) {
 	testenv.RequireBPF(t)
 	testenv.RequireTool(t, "gcc")

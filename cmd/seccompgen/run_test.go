@@ -14,9 +14,9 @@ import (
 	"github.com/seccompgen/seccompgen/internal/testenv"
 )
 
-// withoutSyscall writes a copy of the profile at path with name removed from
-// its rules and returns the copy's path.
-func withoutSyscall(t *testing.T, path, name string) string {
+// editRules writes a copy of the profile at path with each rule's names
+// replaced by edit(action, names) and returns the copy's path.
+func editRules(t *testing.T, path, label string, edit func(action string, names []any) []any) string {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -26,28 +26,49 @@ func withoutSyscall(t *testing.T, path, name string) string {
 	if err := json.Unmarshal(data, &p); err != nil {
 		t.Fatal(err)
 	}
-	removed := false
 	for _, r := range p["syscalls"].([]any) {
 		rule := r.(map[string]any)
+		rule["names"] = edit(rule["action"].(string), rule["names"].([]any))
+	}
+	out := filepath.Join(t.TempDir(), label+".json")
+	data, _ = json.MarshalIndent(p, "", "  ")
+	if err := os.WriteFile(out, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// withoutSyscall is a copy of the profile at path with name removed.
+func withoutSyscall(t *testing.T, path, name string) string {
+	t.Helper()
+	removed := false
+	out := editRules(t, path, "without-"+name, func(_ string, names []any) []any {
 		var keep []any
-		for _, n := range rule["names"].([]any) {
+		for _, n := range names {
 			if n == name {
 				removed = true
 				continue
 			}
 			keep = append(keep, n)
 		}
-		rule["names"] = keep
-	}
+		return keep
+	})
 	if !removed {
 		t.Fatalf("%s is not in %s", name, path)
 	}
-	out := filepath.Join(t.TempDir(), "without-"+name+".json")
-	data, _ = json.MarshalIndent(p, "", "  ")
-	if err := os.WriteFile(out, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
 	return out
+}
+
+// addSyscall is a copy of the profile at path with name added to its ALLOW
+// rule.
+func addSyscall(t *testing.T, path, name string) string {
+	t.Helper()
+	return editRules(t, path, "with-"+name, func(action string, names []any) []any {
+		if action == "SCMP_ACT_ALLOW" {
+			names = append(names, name)
+		}
+		return names
+	})
 }
 
 // TestRunRecordedPrograms closes the loop: each program recorded, then run
