@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/seccompgen/seccompgen/internal/testenv"
 	"github.com/seccompgen/seccompgen/synth"
 )
@@ -286,6 +288,36 @@ func writeConfig(t *testing.T, b *bundle, profile string, nnp bool, args ...stri
 	}
 	if err := os.WriteFile(filepath.Join(b.dir, "config.json"), data, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRecordOnlyUnderSeccomp checks the measuring mode on a program that
+// goes through the phases of a runtime's init: it counts what runs under
+// the filter up to and including the exec, nothing before or after.
+func TestRecordOnlyUnderSeccomp(t *testing.T) {
+	testenv.RequireBPF(t)
+	testenv.RequireTool(t, "gcc")
+	prog := buildC(t, "filtered")
+	for _, tc := range []struct {
+		flags []string
+		want  []string // of sysinfo, getppid, execve, getcpu
+	}{
+		{nil, []string{"execve", "getcpu", "getppid", "sysinfo"}},
+		{[]string{"--only-under-seccomp"}, []string{"execve", "getppid"}},
+	} {
+		t.Run(strings.Join(append([]string{"flags"}, tc.flags...), " "), func(t *testing.T) {
+			_, rep, _ := recordTo(t, append([]string{"--deny", ""}, tc.flags...), prog)
+			var got []string
+			for _, e := range rep.Syscalls {
+				if slices.Contains([]string{"sysinfo", "getppid", "execve", "getcpu"}, e.Name) {
+					got = append(got, e.Name)
+				}
+			}
+			slices.Sort(got)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("recorded (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
