@@ -228,7 +228,9 @@ func TestRuncBaselineIsCurrent(t *testing.T) {
 	b := newBundle(t)
 	allowAll := filepath.Join(t.TempDir(), "allow.json")
 	// runc installs even a filter that allows everything.
-	os.WriteFile(allowAll, []byte(`{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"]}`), 0o644)
+	if err := os.WriteFile(allowAll, []byte(`{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, nnp := range []bool{true, false} {
 		t.Run("noNewPrivileges="+strconv.FormatBool(nnp), func(t *testing.T) {
 			bs, err := synth.Baselines("runc", &nnp)
@@ -238,9 +240,9 @@ func TestRuncBaselineIsCurrent(t *testing.T) {
 			measured := map[string]bool{}
 			for i := 0; i < 3; i++ {
 				id := fmt.Sprintf("seccompgen-measure-%d-%d", os.Getpid(), containerSeq.Add(1))
+				t.Cleanup(func() { exec.Command("runc", "delete", "-f", id).Run() })
 				writeConfig(t, b, allowAll, nnp, "/bin/true")
 				_, rep, _ := recordTo(t, []string{"--only-under-seccomp", "--deny", ""}, "runc", "run", "--bundle", b.dir, id)
-				exec.Command("runc", "delete", "-f", id).Run()
 				for _, e := range rep.Syscalls {
 					measured[e.Name] = true
 				}
