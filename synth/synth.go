@@ -19,12 +19,21 @@ type Policy struct {
 	// Deny lists syscalls the profile must deny even when the workload
 	// used them. Explicit denies win over everything else.
 	Deny []string
+	// Runtime is the container runtime the profile is for (Runtimes): its
+	// Baselines are allowed too. "" or "none" adds nothing.
+	Runtime string
+	// NoNewPrivileges narrows the baseline to the runtime's list for that
+	// setting of process.noNewPrivileges; nil takes both.
+	NoNewPrivileges *bool
 }
 
 // Reasons a syscall is in the profile or out of it.
 const (
 	ReasonObserved = "observed" // the tracer saw the workload make it
 	ReasonPolicy   = "policy"   // an explicit allow or deny of the user's
+	// ReasonBaseline, followed by the runtime's name ("baseline:runc"):
+	// the runtime makes it after installing the filter.
+	ReasonBaseline = "baseline:"
 )
 
 // Entry is one decision of the report.
@@ -59,6 +68,9 @@ func CheckPolicy(p Policy) error {
 		if err := recording.CheckName(name); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if err := checkRuntime(p.Runtime, p.NoNewPrivileges); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -104,6 +116,7 @@ func Synthesize(recs []*recording.Recording, p Policy) (*profiles.Profile, *Repo
 		}
 		rep.Syscalls = append(rep.Syscalls, e)
 	}
+	allow, abis = addBaseline(rep, allow, abis, merged, denied, p)
 	for _, n := range sortedKeys(denied) {
 		if !used(merged, n) {
 			rep.Syscalls = append(rep.Syscalls, Entry{Name: n, Nr: -1, Action: "deny", Reason: ReasonPolicy})

@@ -45,6 +45,12 @@ type Config struct {
 	// MaxProcs is how many processes of the tree can be alive at once;
 	// a process beyond it is counted in Losses.ProcsDropped. Default 32768.
 	MaxProcs uint32
+	// FilteredOnly counts a syscall only when the calling thread already
+	// runs under a seccomp filter, and only until its process's next exec
+	// (that execve included): what a container runtime does between
+	// installing the container's filter and starting its process. It
+	// measures runtime baselines; a normal recording leaves it off.
+	FilteredOnly bool
 }
 
 // Tracer is the loaded and attached eBPF tracer. It records one workload.
@@ -78,9 +84,14 @@ func New(cfg Config) (*Tracer, error) {
 	if cfg.MaxProcs > 0 {
 		spec.Maps["procs"].MaxEntries = cfg.MaxProcs
 	}
+	if cfg.FilteredOnly {
+		if err := spec.Variables["filtered_only"].Set(uint32(1)); err != nil {
+			return nil, fmt.Errorf("tracer: set filtered_only: %w", err)
+		}
+	}
 	t := &Tracer{readDone: make(chan struct{})}
 	if err := spec.LoadAndAssign(&t.objs, nil); err != nil {
-		return nil, fmt.Errorf("tracer: load: %w", classify(err))
+		return nil, fmt.Errorf("tracer: %w", classify(err))
 	}
 	for _, p := range []*ebpf.Program{t.objs.SchedProcessFork, t.objs.SchedProcessExec, t.objs.SchedProcessExit, t.objs.SysEnter} {
 		l, err := link.AttachTracing(link.TracingOptions{Program: p, AttachType: ebpf.AttachTraceRawTp})
@@ -99,12 +110,25 @@ func New(cfg Config) (*Tracer, error) {
 	return t, nil
 }
 
+// classify turns a load or attach failure into the sentinel that says what
+// is missing. The library's own chain (which map, which field, a MEMLOCK
+// hint that is wrong on kernels that account BPF memory by cgroup) helps
+// nobody who lacks a privilege, so only the kernel's answer is kept.
 func classify(err error) error {
 	switch {
 	case errors.Is(err, unix.EPERM), errors.Is(err, unix.EACCES):
-		return fmt.Errorf("%w: %v", ErrNotPermitted, err)
+		return fmt.Errorf("%w; run seccompgen with sudo (the kernel said: %v)", ErrNotPermitted, errno(err))
 	case errors.Is(err, ebpf.ErrNotSupported), errors.Is(err, unix.EINVAL), errors.Is(err, unix.ENOENT):
-		return fmt.Errorf("%w: %v", ErrUnsupported, err)
+		return fmt.Errorf("%w (%v)", ErrUnsupported, err)
+	}
+	return err
+}
+
+// errno returns the errno inside err, or err itself.
+func errno(err error) error {
+	var e unix.Errno
+	if errors.As(err, &e) {
+		return e
 	}
 	return err
 }
