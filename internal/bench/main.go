@@ -98,14 +98,16 @@ func bench(bin, out string, runs int, quick bool, runCmd string) error {
 			{name: "untraced", argv: argv},
 			{name: "empty sys_enter program (floor)", argv: argv, around: attachFloor(floor)},
 			{name: "seccompgen record", argv: record(argv...)},
+			{name: "outside the tree while seccompgen records another", argv: argv, around: backgroundRecord(bin, filepath.Join(tmp, "other.json"))},
 		}
 		ss, err := interleave(vs, runs, func(p string) { say("  %s", p) })
 		if err != nil {
 			return err
 		}
-		m := nsPerCall(sz.storm)
+		m := cpuPerCall(threads * sz.storm)
 		r.add(row{what: what, metric: m, base: vs[0].name, name: vs[1].name, target: reference}, ss[0], ss[1])
-		r.add(row{what: what, metric: m, base: vs[0].name, name: vs[2].name, target: ratioAtMost(1.10), key: "storm" + t}, ss[0], ss[2])
+		r.add(row{what: what, metric: m, base: vs[0].name, name: vs[2].name, target: ratioAtMost(1.10)}, ss[0], ss[2])
+		r.add(row{what: what, metric: m, base: vs[0].name, name: vs[3].name, target: reference}, ss[0], ss[3])
 		r.add(row{what: "peak RSS while recording the storm, " + threadsText(threads), metric: maxRSSMiB, base: "the storm alone", name: "seccompgen record (wait4 ru_maxrss)", target: valueAtMost(64, "MiB"), noRatio: true}, ss[0], ss[2])
 		r.floors = append(r.floors, floorNote{threads: threads, m: m, untraced: ss[0], floor: ss[1], record: ss[2]})
 
@@ -119,7 +121,7 @@ func bench(bin, out string, runs int, quick bool, runCmd string) error {
 		if ss, err = interleave(vs, runs, func(p string) { say("  %s", p) }); err != nil {
 			return err
 		}
-		r.add(row{what: what, metric: nsPerCall(sz.stormStrace), base: vs[0].name, name: vs[1].name, target: reference}, ss[0], ss[1])
+		r.add(row{what: what, metric: cpuPerCall(threads * sz.stormStrace), base: vs[0].name, name: vs[1].name, target: reference}, ss[0], ss[1])
 	}
 
 	dirs := make([]string, len(sz.gofmtDirs))
@@ -152,6 +154,32 @@ func bench(bin, out string, runs int, quick bool, runCmd string) error {
 	}
 	r.add(row{what: "start-up: load, attach, run, wait, write the profile (wall)", metric: wallMillis, base: vs[0].name, name: vs[1].name, target: plusAtMost(100, "ms")}, ss[0], ss[1])
 	r.add(row{what: "peak RSS while recording /bin/true", metric: maxRSSMiB, base: "/bin/true alone", name: "seccompgen record (wait4 ru_maxrss)", target: valueAtMost(64, "MiB"), noRatio: true}, ss[0], ss[1])
+
+	for _, threads := range []int{1, 2} {
+		what := fmt.Sprintf("enforcement: syscall storm, %s × %s getppid", threadsText(threads), count(sz.storm))
+		say("%s", what)
+		argv := []string{storm, fmt.Sprint(threads), fmt.Sprint(sz.storm)}
+		generated := filepath.Join(tmp, fmt.Sprintf("storm-%d.json", threads))
+		if _, err := runOnce(variant{name: "record the storm's profile", argv: []string{bin, "record", "-o", generated, "--", storm, fmt.Sprint(threads), "1000"}}); err != nil {
+			return err
+		}
+		run := func(profile string) []string {
+			return append([]string{bin, "run", "--profile", profile, "--"}, argv...)
+		}
+		vs := []variant{
+			{name: "unconfined", argv: argv},
+			{name: "seccompgen run --profile docker-default", argv: run("docker-default")},
+			{name: "seccompgen run --profile (the storm's recorded profile)", argv: run(generated)},
+		}
+		ss, err := interleave(vs, runs, func(p string) { say("  %s", p) })
+		if err != nil {
+			return err
+		}
+		m := cpuPerCall(threads * sz.storm)
+		r.add(row{what: what, metric: m, base: vs[0].name, name: vs[1].name, target: reference}, ss[0], ss[1])
+		r.add(row{what: what, metric: m, base: vs[0].name, name: vs[2].name, target: reference}, ss[0], ss[2])
+		r.add(row{what: what, metric: m, base: "docker-default", name: "the recorded profile", target: ratioAtMost(1.00)}, ss[1], ss[2])
+	}
 
 	r.finished = time.Now().UTC()
 	r.machine.loadEnd = loadAvg()

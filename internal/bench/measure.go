@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -135,16 +136,51 @@ var (
 	maxRSSMiB   = metric{"MiB", 1, func(s sample) (float64, error) { return float64(s.maxRSS) / 1024, nil }}
 )
 
-// nsPerCall reads the storm's own measurement (the last line of its
-// output, nanoseconds for the whole storm) and divides by the calls one
-// thread made: the time a call takes, as seen by each thread.
-func nsPerCall(callsPerThread int) metric {
+// cpuPerCall reads the storm's own measurement (its last line: wall and
+// CPU nanoseconds of the storm alone) and divides the CPU time by the
+// calls made. A tracer's work runs in the calling thread, so CPU time holds
+// all of it, and unlike wall time it does not grow when other programs
+// take the CPU away from the storm.
+func cpuPerCall(calls int) metric {
 	return metric{"ns/call", 1, func(s sample) (float64, error) {
 		lines := strings.Split(strings.TrimSpace(s.stdout), "\n")
-		ns, err := strconv.ParseFloat(lines[len(lines)-1], 64)
-		if err != nil || ns <= 0 || math.IsInf(ns, 0) {
-			return 0, fmt.Errorf("storm printed %q, want its run time in ns", s.stdout)
+		f := strings.Fields(lines[len(lines)-1])
+		var cpu float64
+		err := fmt.Errorf("storm printed %q, want WALL_NS CPU_NS", s.stdout)
+		if len(f) == 2 {
+			cpu, err = strconv.ParseFloat(f[1], 64)
 		}
-		return ns / float64(callsPerThread), nil
+		if err != nil || cpu <= 0 || math.IsInf(cpu, 0) {
+			return 0, fmt.Errorf("storm printed %q, want WALL_NS CPU_NS", s.stdout)
+		}
+		return cpu / float64(calls), nil
 	}}
+}
+
+// backgroundRecord records another workload (a shell that sleeps) for the
+// duration of each run: the storm then runs outside the traced tree, and
+// pays what every other process on the host pays while seccompgen records.
+func backgroundRecord(bin, profile string) func() (func(), error) {
+	return func() (func(), error) {
+		cmd := exec.Command(bin, "record", "-o", profile, "--", "/bin/sh", "-c", "echo ready; exec sleep 600")
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			return nil, err
+		}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			return nil, err
+		}
+		if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
+			cmd.Process.Kill()
+			cmd.Wait()
+			return nil, fmt.Errorf("seccompgen record of a sleeping shell: workload said %q\n%s", line, stderr.String())
+		}
+		return func() {
+			// record forwards SIGTERM to the sleep and writes its profile.
+			cmd.Process.Signal(syscall.SIGTERM)
+			cmd.Wait()
+		}, nil
+	}
 }

@@ -37,7 +37,6 @@ type row struct {
 	metric           metric
 	target           target
 	noRatio          bool
-	key              string // for the notes
 	b, v             stats
 }
 
@@ -61,15 +60,6 @@ func (r *results) add(w row, base, v []sample) {
 		return
 	}
 	r.rows = append(r.rows, w)
-}
-
-func (r *results) row(key string) (row, bool) {
-	for _, w := range r.rows {
-		if w.key == key {
-			return w, true
-		}
-	}
-	return row{}, false
 }
 
 // floorNote keeps a storm's samples for the note on what limits it.
@@ -185,15 +175,17 @@ func (r *results) notes(b *strings.Builder) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	p("## How to read it\n\n")
 	p("- **Storm**: a C program (testdata/c/storm.c) in which each thread calls\n")
-	p("  getppid N times; it times the storm itself (CLOCK_MONOTONIC through the\n")
-	p("  vDSO, from releasing the threads to joining them), so the ns/call are\n")
-	p("  what a traced syscall costs, without process or tracer start-up (that is\n")
-	p("  the start-up row). With 2 threads each thread makes N calls at once, one\n")
-	p("  per CPU.\n")
+	p("  getppid N times. It measures itself: the CPU time the process used from\n")
+	p("  releasing the threads to joining them, divided by all the calls made. A\n")
+	p("  tracer's work runs in the calling thread, so that holds all of it, without\n")
+	p("  process or tracer start-up (the start-up row has those), and, unlike wall\n")
+	p("  time, it does not grow when other programs take the CPU.\n")
 	p("- **Empty sys_enter program (floor)**: the harness attaches a BPF program\n")
 	p("  that returns at once to the same tracepoint. Attaching any program there\n")
 	p("  sends every syscall on the host through the tracepoint path, so this is\n")
 	p("  the least any tracer of this design can cost on this kernel.\n")
+	p("- **Outside the tree**: the storm runs untraced while seccompgen records a\n")
+	p("  sleeping shell: what every other process on the host pays meanwhile.\n")
 	p("- **Realistic**: wall time of the whole command, seccompgen's start-up and\n")
 	p("  profile writing included.\n")
 	p("- **Peak RSS**: ru_maxrss from wait4 of the seccompgen process. The kernel\n")
@@ -201,8 +193,11 @@ func (r *results) notes(b *strings.Builder) {
 	p("  measured with a tiny one (the storm, /bin/true): the number is\n")
 	p("  seccompgen's. The eBPF maps are kernel memory and not in it.\n")
 	p("- **strace**: Debian's strace counting (`-c`) every syscall of the tree;\n")
-	p("  its storm is smaller because it is two orders of magnitude slower.\n\n")
-
+	p("  its storm is smaller because it is two orders of magnitude slower.\n")
+	p("- **Enforcement**: the storm under `seccompgen run --profile P`, P being\n")
+	p("  Docker's default profile or the profile `seccompgen record` wrote for\n")
+	p("  the storm; the filter runs on every syscall of the storm. Unconfined is\n")
+	p("  the storm alone.\n\n")
 	p("## What limits the storm\n\n")
 	for _, f := range r.floors {
 		u, err1 := f.m.of(f.untraced)
