@@ -41,17 +41,18 @@ type sizes struct {
 	stormStrace int // the same under strace, which is two orders slower
 	gzipMiB     int
 	gofmtDirs   []string // under GOROOT/src
-	startRuns   int      // start-up is short: more runs
+	stormRuns   int      // storms are short and noisy: more runs
+	startRuns   int      // start-up is shorter still
 }
 
 func bench(bin, out string, runs int, quick bool, runCmd string) error {
 	if os.Geteuid() != 0 {
 		return errors.New("run as root: recording loads eBPF programs (sudo make bench)")
 	}
-	sz := sizes{storm: 2_000_000, stormStrace: 100_000, gzipMiB: 128, gofmtDirs: []string{"net", "runtime", "crypto"}, startRuns: 3 * runs}
+	sz := sizes{storm: 2_000_000, stormStrace: 100_000, gzipMiB: 256, gofmtDirs: []string{"net", "runtime", "crypto"}, stormRuns: runs + 4, startRuns: 3 * runs}
 	if quick {
 		runs = 2
-		sz = sizes{storm: 20_000, stormStrace: 2_000, gzipMiB: 4, gofmtDirs: []string{"errors"}, startRuns: 2}
+		sz = sizes{storm: 20_000, stormStrace: 2_000, gzipMiB: 4, gofmtDirs: []string{"errors"}, stormRuns: 2, startRuns: 2}
 	}
 	bin, err := filepath.Abs(bin)
 	if err != nil {
@@ -64,9 +65,12 @@ func bench(bin, out string, runs int, quick bool, runCmd string) error {
 	defer os.RemoveAll(tmp)
 	say := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...) }
 
-	storm := filepath.Join(tmp, "storm")
-	if msg, err := exec.Command("gcc", "-O2", "-Wall", "-pthread", "-o", storm, "testdata/c/storm.c").CombinedOutput(); err != nil {
-		return fmt.Errorf("gcc testdata/c/storm.c (run from the repository root): %v\n%s", err, msg)
+	storm, maxrss := filepath.Join(tmp, "storm"), filepath.Join(tmp, "maxrss")
+	for _, prog := range []string{storm, maxrss} {
+		src := "testdata/c/" + filepath.Base(prog) + ".c"
+		if msg, err := exec.Command("gcc", "-O2", "-Wall", "-pthread", "-o", prog, src).CombinedOutput(); err != nil {
+			return fmt.Errorf("gcc %s (run from the repository root): %v\n%s", src, err, msg)
+		}
 	}
 	goroot, err := exec.Command("go", "env", "GOROOT").Output()
 	if err != nil {
@@ -100,7 +104,7 @@ func bench(bin, out string, runs int, quick bool, runCmd string) error {
 			{name: "seccompgen record", argv: record(argv...)},
 			{name: "outside the tree while seccompgen records another", argv: argv, around: backgroundRecord(bin, filepath.Join(tmp, "other.json"))},
 		}
-		ss, err := interleave(vs, runs, func(p string) { say("  %s", p) })
+		ss, err := interleave(vs, sz.stormRuns, func(p string) { say("  %s", p) })
 		if err != nil {
 			return err
 		}
@@ -108,7 +112,6 @@ func bench(bin, out string, runs int, quick bool, runCmd string) error {
 		r.add(row{what: what, metric: m, base: vs[0].name, name: vs[1].name, target: reference}, ss[0], ss[1])
 		r.add(row{what: what, metric: m, base: vs[0].name, name: vs[2].name, target: ratioAtMost(1.10)}, ss[0], ss[2])
 		r.add(row{what: what, metric: m, base: vs[0].name, name: vs[3].name, target: reference}, ss[0], ss[3])
-		r.add(row{what: "peak RSS while recording the storm, " + threadsText(threads), metric: maxRSSMiB, base: "the storm alone", name: "seccompgen record (wait4 ru_maxrss)", target: valueAtMost(64, "MiB"), noRatio: true}, ss[0], ss[2])
 		r.floors = append(r.floors, floorNote{threads: threads, m: m, untraced: ss[0], floor: ss[1], record: ss[2]})
 
 		what = fmt.Sprintf("syscall storm, %s × %s getppid", threadsText(threads), count(sz.stormStrace))
@@ -118,7 +121,7 @@ func bench(bin, out string, runs int, quick bool, runCmd string) error {
 			{name: "untraced", argv: argv},
 			{name: "strace -f -c (Debian's)", argv: append([]string{"strace", "-f", "-c", "-o", os.DevNull}, argv...)},
 		}
-		if ss, err = interleave(vs, runs, func(p string) { say("  %s", p) }); err != nil {
+		if ss, err = interleave(vs, sz.stormRuns, func(p string) { say("  %s", p) }); err != nil {
 			return err
 		}
 		r.add(row{what: what, metric: cpuPerCall(threads * sz.stormStrace), base: vs[0].name, name: vs[1].name, target: reference}, ss[0], ss[1])
@@ -134,8 +137,8 @@ func bench(bin, out string, runs int, quick bool, runCmd string) error {
 		what string
 		argv []string
 	}{
-		{"gofmt -l over $GOROOT/src/{" + strings.Join(sz.gofmtDirs, ",") + "} (wall)", gofmt},
-		{fmt.Sprintf("gzip -1 of %d MiB of Go source (wall)", sz.gzipMiB), gzip},
+		{"gofmt -l over $GOROOT/src/{" + strings.Join(sz.gofmtDirs, ",") + "}", gofmt},
+		{fmt.Sprintf("gzip -1 of %d MiB of Go source", sz.gzipMiB), gzip},
 	} {
 		say("%s", w.what)
 		vs := []variant{{name: "untraced", argv: w.argv, discard: true}, {name: "seccompgen record", argv: record(w.argv...), discard: true}}
@@ -143,7 +146,8 @@ func bench(bin, out string, runs int, quick bool, runCmd string) error {
 		if err != nil {
 			return err
 		}
-		r.add(row{what: w.what, metric: wallSeconds, base: vs[0].name, name: vs[1].name, target: ratioAtMost(1.02)}, ss[0], ss[1])
+		r.add(row{what: w.what + " (wall)", metric: wallSeconds, base: vs[0].name, name: vs[1].name, target: ratioAtMost(1.02)}, ss[0], ss[1])
+		r.add(row{what: w.what + " (CPU: user + system)", metric: cpuSeconds, base: vs[0].name, name: vs[1].name, target: ratioAtMost(1.02)}, ss[0], ss[1])
 	}
 
 	say("start-up")
@@ -153,7 +157,21 @@ func bench(bin, out string, runs int, quick bool, runCmd string) error {
 		return err
 	}
 	r.add(row{what: "start-up: load, attach, run, wait, write the profile (wall)", metric: wallMillis, base: vs[0].name, name: vs[1].name, target: plusAtMost(100, "ms")}, ss[0], ss[1])
-	r.add(row{what: "peak RSS while recording /bin/true", metric: maxRSSMiB, base: "/bin/true alone", name: "seccompgen record (wait4 ru_maxrss)", target: valueAtMost(64, "MiB"), noRatio: true}, ss[0], ss[1])
+
+	say("peak RSS")
+	stormArgv := []string{storm, "2", fmt.Sprint(sz.storm)}
+	vs = []variant{
+		{name: "the storm alone, 2 threads", argv: stormArgv, maxrss: maxrss},
+		{name: "seccompgen record -- the storm", argv: record(stormArgv...), maxrss: maxrss},
+		{name: "/bin/true alone", argv: []string{"/bin/true"}, maxrss: maxrss},
+		{name: "seccompgen record -- /bin/true", argv: record("/bin/true"), maxrss: maxrss},
+	}
+	if ss, err = interleave(vs, runs, func(p string) { say("  %s", p) }); err != nil {
+		return err
+	}
+	for i := 0; i < len(vs); i += 2 {
+		r.add(row{what: "peak RSS (ru_maxrss, the workload included)", metric: maxRSSMiB, base: vs[i].name, name: vs[i+1].name, target: valueAtMost(64, "MiB"), noRatio: true}, ss[i], ss[i+1])
+	}
 
 	for _, threads := range []int{1, 2} {
 		what := fmt.Sprintf("enforcement: syscall storm, %s × %s getppid", threadsText(threads), count(sz.storm))

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,8 +21,9 @@ import (
 // sample is one finished run of one variant.
 type sample struct {
 	wall   time.Duration
+	cpu    time.Duration // user + system, the children it waited for included
 	stdout string
-	maxRSS int64 // KiB, wait4's ru_maxrss: the process and the children it waited for
+	maxRSS int64 // KiB: the process and the children it waited for (see maxrss.c)
 }
 
 // variant is one way of running a workload: the baseline or what is compared
@@ -31,6 +33,9 @@ type variant struct {
 	argv []string
 	// discard sends stdout to /dev/null instead of keeping it.
 	discard bool
+	// maxrss, when set, runs argv under testdata/c/maxrss.c: wait4's
+	// ru_maxrss of a child the harness starts directly is the harness's.
+	maxrss string
 	// around, when set, runs before each run and its result after it (a
 	// floor program attached only while the variant runs).
 	around func() (func(), error)
@@ -45,7 +50,13 @@ func runOnce(v variant) (sample, error) {
 		}
 		defer done()
 	}
-	cmd := exec.Command(v.argv[0], v.argv[1:]...)
+	argv := v.argv
+	var rssFile string
+	if v.maxrss != "" {
+		rssFile = filepath.Join(filepath.Dir(v.maxrss), "maxrss.out")
+		argv = append([]string{v.maxrss, rssFile}, argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if v.discard {
@@ -62,7 +73,18 @@ func runOnce(v variant) (sample, error) {
 		return sample{}, fmt.Errorf("%s: %s: %w\n%s", v.name, strings.Join(v.argv, " "), err, stderr.String())
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return sample{wall: wall, stdout: stdout.String(), maxRSS: ru.Maxrss}, nil
+	s := sample{wall: wall, stdout: stdout.String(), maxRSS: ru.Maxrss,
+		cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}
+	if rssFile != "" {
+		data, err := os.ReadFile(rssFile)
+		if err == nil {
+			s.maxRSS, err = strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+		}
+		if err != nil {
+			return sample{}, fmt.Errorf("%s: peak RSS: %w", v.name, err)
+		}
+	}
+	return s, nil
 }
 
 // interleave runs every variant once to warm caches, then runs times
@@ -132,6 +154,7 @@ func (m metric) format(x float64) string {
 
 var (
 	wallSeconds = metric{"s", 3, func(s sample) (float64, error) { return s.wall.Seconds(), nil }}
+	cpuSeconds  = metric{"s", 3, func(s sample) (float64, error) { return s.cpu.Seconds(), nil }}
 	wallMillis  = metric{"ms", 1, func(s sample) (float64, error) { return float64(s.wall.Microseconds()) / 1000, nil }}
 	maxRSSMiB   = metric{"MiB", 1, func(s sample) (float64, error) { return float64(s.maxRSS) / 1024, nil }}
 )
