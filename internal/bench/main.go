@@ -42,6 +42,7 @@ type sizes struct {
 	gzipMiB     int
 	gofmtDirs   []string // under GOROOT/src
 	stormRuns   int      // storms are short and noisy: more runs
+	realRuns    int      // the realistic workloads take seconds each: fewer
 	startRuns   int      // start-up is shorter still
 }
 
@@ -49,10 +50,10 @@ func bench(bin, out string, runs int, quick bool, runCmd string) error {
 	if os.Geteuid() != 0 {
 		return errors.New("run as root: recording loads eBPF programs (sudo make bench)")
 	}
-	sz := sizes{storm: 2_000_000, stormStrace: 100_000, gzipMiB: 256, gofmtDirs: []string{"net", "runtime", "crypto"}, stormRuns: runs + 4, startRuns: 3 * runs}
+	sz := sizes{storm: 2_000_000, stormStrace: 100_000, gzipMiB: 256, gofmtDirs: []string{"net", "runtime", "crypto"}, stormRuns: runs + 4, realRuns: max(runs-2, 3), startRuns: 3 * runs}
 	if quick {
 		runs = 2
-		sz = sizes{storm: 20_000, stormStrace: 2_000, gzipMiB: 4, gofmtDirs: []string{"errors"}, stormRuns: 2, startRuns: 2}
+		sz = sizes{storm: 20_000, stormStrace: 2_000, gzipMiB: 4, gofmtDirs: []string{"errors"}, stormRuns: 2, realRuns: 2, startRuns: 2}
 	}
 	bin, err := filepath.Abs(bin)
 	if err != nil {
@@ -142,7 +143,7 @@ func bench(bin, out string, runs int, quick bool, runCmd string) error {
 	} {
 		say("%s", w.what)
 		vs := []variant{{name: "untraced", argv: w.argv, discard: true}, {name: "seccompgen record", argv: record(w.argv...), discard: true}}
-		ss, err := interleave(vs, runs, func(p string) { say("  %s", p) })
+		ss, err := interleave(vs, sz.realRuns, func(p string) { say("  %s", p) })
 		if err != nil {
 			return err
 		}
