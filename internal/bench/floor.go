@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
@@ -61,4 +62,17 @@ func otherTracers() []string {
 		}
 		p.Close()
 	}
+}
+
+// otherSysEnter lists the programs named sys_enter loaded by others: a
+// seccompgen recording (this harness's own have ended by then) or anything
+// else with that name.
+func otherSysEnter() []string {
+	var out []string
+	for _, n := range otherTracers() {
+		if strings.HasPrefix(n, "sys_enter ") {
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -99,6 +99,7 @@ func interleave(vs []variant, runs int, progress func(string)) ([][]sample, erro
 		}
 	}
 	for r := 0; r < runs; r++ {
+		quiet()
 		for k := range vs {
 			i := (r + k) % len(vs)
 			s, err := runOnce(vs[i])
@@ -110,6 +111,26 @@ func interleave(vs []variant, runs int, progress func(string)) ([][]sample, erro
 		progress(fmt.Sprintf("round %d/%d", r+1, runs))
 	}
 	return out, nil
+}
+
+// Rounds counts the measured rounds; Disturbed those that started while
+// someone else's program was on sys_enter, which taxes every variant.
+var rounds, disturbed int
+
+// quiet waits, up to 15 s, until no one else's program is attached to
+// sys_enter (tests of seccompgen itself, another tracer) and counts the
+// round as disturbed if it has to start anyway.
+func quiet() {
+	rounds++
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if len(otherSysEnter()) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			disturbed++
+			return
+		}
+	}
 }
 
 // stats are the min, median and max of a metric over runs.

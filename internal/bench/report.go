@@ -132,6 +132,7 @@ func (r *results) markdown() string {
 	p("| seccompgen | %s |\n", m.seccompgen)
 	p("| load average (1, 5, 15 min) | %s at the start, %s at the end |\n", m.loadStart, m.loadEnd)
 	p("| other tracing eBPF programs | %s at the start; %s at the end |\n", listOr(m.tracersStart, "none"), listOr(m.tracersEnd, "none"))
+	p("| rounds started while another program was on sys_enter | %d of %d (each round waits up to 15 s for them to go) |\n", disturbed, rounds)
 	p("| command | `%s` |\n\n", r.command)
 
 	p("## Results\n\n")
