@@ -139,8 +139,8 @@ func (r *results) markdown() string {
 	p("| what | baseline | compared | N | baseline min / median / max | compared min / median / max | ratio of medians | (of minimums) | target | met |\n")
 	p("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, w := range r.rows {
-		ratio := fmt.Sprintf("%.2f×", w.v.median/w.b.median)
-		ratioMin := fmt.Sprintf("%.2f×", w.v.min/w.b.min)
+		ratio := fmt.Sprintf("%.3f×", w.v.median/w.b.median)
+		ratioMin := fmt.Sprintf("%.3f×", w.v.min/w.b.min)
 		if w.noRatio {
 			ratio, ratioMin = "—", "—"
 		}
