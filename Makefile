@@ -31,11 +31,19 @@ test: deps build
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=5s ./profiles
+	./scripts/examples check
 
 # The profile parser under fuzzing for a minute; new crashers land in
 # profiles/testdata/fuzz/FuzzParse and become seed cases.
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=60s ./profiles
+
+# Regenerate every example's checked-in profile / check them for drift.
+profiles: deps build
+	./scripts/examples update
+
+check-profiles: deps build
+	./scripts/examples check
 
 demo: deps build
 	./scripts/demo

@@ -152,3 +152,38 @@ func WriteFile(path string, data []byte) error {
 	}
 	return os.Rename(tmp.Name(), path)
 }
+
+// LogMode returns a copy of p that logs instead of denying: the default
+// action and every rule that does not allow become SCMP_ACT_LOG. Under it a
+// workload runs as if unconfined, and the kernel still sees a filter.
+func (p *Profile) LogMode() *Profile {
+	q := &Profile{name: p.name, spec: p.spec}
+	q.spec.DefaultAction, q.spec.DefaultErrnoRet = specs.ActLog, nil
+	q.spec.Syscalls = make([]specs.LinuxSyscall, len(p.spec.Syscalls))
+	for i, r := range p.spec.Syscalls {
+		if r.Action != specs.ActAllow {
+			r.Action, r.ErrnoRet = specs.ActLog, nil
+		}
+		q.spec.Syscalls[i] = r
+	}
+	return q
+}
+
+// AdmitsABI reports whether a syscall of the named ABI ("x86_64", "i386",
+// "x32") gets past p's architecture check. libseccomp always admits the
+// native architecture; the others must be listed.
+func (p *Profile) AdmitsABI(abi string) bool {
+	a, ok := archNames[abi]
+	if !ok {
+		return false
+	}
+	if a == specs.ArchX86_64 {
+		return true
+	}
+	for _, have := range p.spec.Architectures {
+		if have == a {
+			return true
+		}
+	}
+	return false
+}

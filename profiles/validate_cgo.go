@@ -44,40 +44,83 @@ func Validate(p *Profile, strict bool) (warnings []string, err error) {
 }
 
 func validate(s *specs.LinuxSeccomp, strict bool) ([]string, error) {
+	filter, warnings, err := compile(s, strict)
+	if err != nil {
+		return warnings, err
+	}
+	defer filter.Release()
+	// Exporting proves the whole program compiles, as loading it would.
+	if _, err := export(filter); err != nil {
+		return nil, fmt.Errorf("compile: %w", err)
+	}
+	return warnings, nil
+}
+
+// Compile builds p's filter with libseccomp exactly as Validate does (and
+// so as runc does) and returns the BPF program, ready for seccomp(2): an
+// array of struct sock_filter in host byte order, with the seccomp(2) flags
+// the profile asks for. Names libseccomp does not know are skipped, as in
+// runc.
+func Compile(p *Profile) (prog []byte, flags uint, err error) {
+	filter, _, err := compile(&p.spec, false)
+	if err != nil {
+		return nil, 0, fmt.Errorf("profiles: %w", err)
+	}
+	defer filter.Release()
+	if prog, err = export(filter); err != nil {
+		return nil, 0, fmt.Errorf("profiles: compile: %w", err)
+	}
+	for _, f := range p.spec.Flags {
+		switch f {
+		case specs.LinuxSeccompFlagLog:
+			flags |= unix.SECCOMP_FILTER_FLAG_LOG
+		case specs.LinuxSeccompFlagSpecAllow:
+			flags |= unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW
+		}
+	}
+	return prog, flags, nil
+}
+
+// compile builds the libseccomp filter for s; the caller releases it.
+func compile(s *specs.LinuxSeccomp, strict bool) (_ *libseccomp.ScmpFilter, _ []string, err error) {
 	defAct, err := scmpAction(s.DefaultAction, s.DefaultErrnoRet)
 	if err != nil {
-		return nil, fmt.Errorf("defaultAction: %w", err)
+		return nil, nil, fmt.Errorf("defaultAction: %w", err)
 	}
 	if defAct == libseccomp.ActNotify {
-		return nil, errors.New("defaultAction: SCMP_ACT_NOTIFY cannot be the default action (runc refuses it)")
+		return nil, nil, errors.New("defaultAction: SCMP_ACT_NOTIFY cannot be the default action (runc refuses it)")
 	}
 	filter, err := libseccomp.NewFilter(defAct)
 	if err != nil {
-		return nil, fmt.Errorf("create filter: %w", err)
+		return nil, nil, fmt.Errorf("create filter: %w", err)
 	}
-	defer filter.Release()
+	defer func() {
+		if err != nil {
+			filter.Release()
+		}
+	}()
 
 	archs := []libseccomp.ScmpArch{}
 	for _, a := range s.Architectures {
 		sa, err := libseccomp.GetArchFromString(scmpArchName(a))
 		if err != nil {
-			return nil, fmt.Errorf("architecture %s: %w", a, err)
+			return nil, nil, fmt.Errorf("architecture %s: %w", a, err)
 		}
 		if err := filter.AddArch(sa); err != nil {
-			return nil, fmt.Errorf("add architecture %s: %w", a, err)
+			return nil, nil, fmt.Errorf("add architecture %s: %w", a, err)
 		}
 		archs = append(archs, sa)
 	}
 	if len(archs) == 0 {
 		native, err := libseccomp.GetNativeArch()
 		if err != nil {
-			return nil, fmt.Errorf("native architecture: %w", err)
+			return nil, nil, fmt.Errorf("native architecture: %w", err)
 		}
 		archs = append(archs, native)
 	}
 	for _, f := range s.Flags {
 		if err := setFlag(filter, f); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	// runc turns this on past 32 rules; it changes the program, so the
@@ -86,7 +129,7 @@ func validate(s *specs.LinuxSeccomp, strict bool) ([]string, error) {
 		_ = filter.SetOptimize(2) // not fatal in runc either: old libseccomp
 	}
 	if err := filter.SetNoNewPrivsBit(false); err != nil {
-		return nil, fmt.Errorf("clear no_new_privs: %w", err)
+		return nil, nil, fmt.Errorf("clear no_new_privs: %w", err)
 	}
 
 	apiLevel, _ := libseccomp.GetAPI()
@@ -96,17 +139,17 @@ func validate(s *specs.LinuxSeccomp, strict bool) ([]string, error) {
 	for i, r := range s.Syscalls {
 		act, err := scmpAction(r.Action, r.ErrnoRet)
 		if err != nil {
-			return nil, fmt.Errorf("syscalls[%d]: %w", i, err)
+			return nil, nil, fmt.Errorf("syscalls[%d]: %w", i, err)
 		}
 		if act == libseccomp.ActNotify && apiLevel < 6 {
-			return nil, fmt.Errorf("syscalls[%d]: SCMP_ACT_NOTIFY needs libseccomp API level 6, have %d", i, apiLevel)
+			return nil, nil, fmt.Errorf("syscalls[%d]: SCMP_ACT_NOTIFY needs libseccomp API level 6, have %d", i, apiLevel)
 		}
 		for _, name := range r.Names {
 			if name == "" {
-				return nil, fmt.Errorf("syscalls[%d]: empty syscall name", i)
+				return nil, nil, fmt.Errorf("syscalls[%d]: empty syscall name", i)
 			}
 			if act == libseccomp.ActNotify && name == "write" {
-				return nil, fmt.Errorf("syscalls[%d]: SCMP_ACT_NOTIFY cannot be used for write (runc needs it to pass the notify fd)", i)
+				return nil, nil, fmt.Errorf("syscalls[%d]: SCMP_ACT_NOTIFY cannot be used for write (runc needs it to pass the notify fd)", i)
 			}
 			for _, a := range archs {
 				if _, err := libseccomp.GetSyscallFromNameByArch(name, a); err != nil {
@@ -128,15 +171,10 @@ func validate(s *specs.LinuxSeccomp, strict bool) ([]string, error) {
 				continue // runc ignores names it cannot resolve
 			}
 			if err := addRule(filter, nr, act, r.Args); err != nil {
-				return nil, fmt.Errorf("syscalls[%d]: %s: %w", i, name, err)
+				return nil, nil, fmt.Errorf("syscalls[%d]: %s: %w", i, name, err)
 			}
 		}
 	}
-	// Exporting proves the whole program compiles, as loading it would.
-	if err := export(filter); err != nil {
-		return nil, fmt.Errorf("compile: %w", err)
-	}
-
 	names := make([]string, 0, len(unknownIn))
 	for n := range unknownIn {
 		names = append(names, n)
@@ -148,35 +186,40 @@ func validate(s *specs.LinuxSeccomp, strict bool) ([]string, error) {
 	}
 	if strict && len(warnings) > 0 {
 		if len(warnings) == 1 {
-			return warnings, errors.New(warnings[0])
+			return nil, warnings, errors.New(warnings[0])
 		}
-		return warnings, fmt.Errorf("%s (and %d more)", warnings[0], len(warnings)-1)
+		return nil, warnings, fmt.Errorf("%s (and %d more)", warnings[0], len(warnings)-1)
 	}
-	return warnings, nil
+	return filter, warnings, nil
 }
 
-// export generates the BPF program and throws it away. libseccomp before
-// 2.6 cannot export to memory, so the program goes through a pipe.
-func export(f *libseccomp.ScmpFilter) error {
-	if _, err := f.ExportBPFMem(); err == nil {
-		return nil
+// export generates the BPF program. libseccomp before 2.6 cannot export to
+// memory, so the program goes through a pipe.
+func export(f *libseccomp.ScmpFilter) ([]byte, error) {
+	if prog, err := f.ExportBPFMem(); err == nil {
+		return prog, nil
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	done := make(chan error, 1)
+	type result struct {
+		prog []byte
+		err  error
+	}
+	done := make(chan result, 1)
 	go func() {
-		_, err := io.Copy(io.Discard, r)
+		prog, err := io.ReadAll(r)
 		r.Close()
-		done <- err
+		done <- result{prog, err}
 	}()
 	err = f.ExportBPF(w)
 	w.Close()
-	if rerr := <-done; err == nil {
-		err = rerr
+	res := <-done
+	if err == nil {
+		err = res.err
 	}
-	return err
+	return res.prog, err
 }
 
 func countRules(s *specs.LinuxSeccomp) int {

@@ -80,7 +80,7 @@ func New(cfg Config) (*Tracer, error) {
 	}
 	t := &Tracer{readDone: make(chan struct{})}
 	if err := spec.LoadAndAssign(&t.objs, nil); err != nil {
-		return nil, fmt.Errorf("tracer: load: %w", classify(err))
+		return nil, fmt.Errorf("tracer: %w", classify(err))
 	}
 	for _, p := range []*ebpf.Program{t.objs.SchedProcessFork, t.objs.SchedProcessExec, t.objs.SchedProcessExit, t.objs.SysEnter} {
 		l, err := link.AttachTracing(link.TracingOptions{Program: p, AttachType: ebpf.AttachTraceRawTp})
@@ -99,12 +99,25 @@ func New(cfg Config) (*Tracer, error) {
 	return t, nil
 }
 
+// classify turns a load or attach failure into the sentinel that says what
+// is missing. The library's own chain (which map, which field, a MEMLOCK
+// hint that is wrong on kernels that account BPF memory by cgroup) helps
+// nobody who lacks a privilege, so only the kernel's answer is kept.
 func classify(err error) error {
 	switch {
 	case errors.Is(err, unix.EPERM), errors.Is(err, unix.EACCES):
-		return fmt.Errorf("%w: %v", ErrNotPermitted, err)
+		return fmt.Errorf("%w; run seccompgen with sudo (the kernel said: %v)", ErrNotPermitted, errno(err))
 	case errors.Is(err, ebpf.ErrNotSupported), errors.Is(err, unix.EINVAL), errors.Is(err, unix.ENOENT):
-		return fmt.Errorf("%w: %v", ErrUnsupported, err)
+		return fmt.Errorf("%w (%v)", ErrUnsupported, err)
+	}
+	return err
+}
+
+// errno returns the errno inside err, or err itself.
+func errno(err error) error {
+	var e unix.Errno
+	if errors.As(err, &e) {
+		return e
 	}
 	return err
 }

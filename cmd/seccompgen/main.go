@@ -78,7 +78,7 @@ func run(args []string) int {
 		name = "version"
 	}
 	c, ok := commands[name]
-	if !ok || strings.HasPrefix(name, "__") {
+	if !ok {
 		fmt.Fprintf(os.Stderr, "seccompgen: unknown command %q. Run 'seccompgen help' for the list.\n", name)
 		return exitTrouble
 	}

@@ -181,12 +181,9 @@ func writeOutputs(rec *recording.Recording, pol synth.Policy, output, reportPath
 			return fmt.Errorf("save recording: %w", err)
 		}
 	}
-	prof, rep, err := synth.Synthesize([]*recording.Recording{rec}, pol)
+	prof, rep, err := synthesize(rec, pol)
 	if err != nil {
 		return err
-	}
-	for _, w := range rep.Warnings {
-		fmt.Fprintf(os.Stderr, "seccompgen: warning: %s\n", w)
 	}
 	if reportPath != "" {
 		data, err := json.MarshalIndent(rep, "", "  ")

@@ -21,16 +21,23 @@ import (
 // dir and returns them with the run's result.
 func record(t *testing.T, flags []string, cmd ...string) (ociProfile, report, result) {
 	t.Helper()
+	prof, rep, r := recordFiles(t, flags, cmd...)
+	return readProfile(t, prof), readReport(t, rep), r
+}
+
+// recordFiles is record returning the paths of the profile and the report.
+func recordFiles(t *testing.T, flags []string, cmd ...string) (prof, rep string, r result) {
+	t.Helper()
 	dir := t.TempDir()
-	prof, rep := filepath.Join(dir, "profile.json"), filepath.Join(dir, "report.json")
+	prof, rep = filepath.Join(dir, "profile.json"), filepath.Join(dir, "report.json")
 	args := append([]string{"record", "-o", prof, "--report", rep}, flags...)
 	args = append(append(args, "--"), cmd...)
-	r := seccompgen(t, args...)
+	r = seccompgen(t, args...)
 	if _, err := os.Stat(prof); err != nil {
 		t.Fatalf("seccompgen %s: no profile (status %d): %v\nstderr:\n%s", strings.Join(args, " "), r.status, err, r.stderr)
 	}
 	validate(t, prof)
-	return readProfile(t, prof), readReport(t, rep), r
+	return prof, rep, r
 }
 
 // validate compiles the profile at path with libseccomp as runc does; every
@@ -376,5 +383,20 @@ func TestRecordDiff(t *testing.T) {
 	}
 	if !regexp.MustCompile(`(?m)^  memfd_create: +denied here \(EPERM\), allowed by docker-default$`).MatchString(r.stderr) {
 		t.Errorf("--diff does not show memfd_create denied here and allowed by docker-default:\n%s", r.stderr)
+	}
+}
+
+func TestRecordWithoutPrivileges(t *testing.T) {
+	testenv.RequireBPF(t) // root, to drop to nobody
+	setpriv := testenv.RequireTool(t, "setpriv")
+	out, err := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+		filepath.Join(binDir, "seccompgen"), "record", "--", "/bin/true").CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 125 {
+		t.Fatalf("as nobody: %v, want exit status 125; output:\n%s", err, out)
+	}
+	want := "seccompgen record: tracer: loading eBPF programs needs root (or CAP_BPF and CAP_PERFMON); run seccompgen with sudo (the kernel said: operation not permitted)\n"
+	if string(out) != want {
+		t.Errorf("as nobody:\n%s\nwant:\n%s", out, want)
 	}
 }
