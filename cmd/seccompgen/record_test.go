@@ -345,6 +345,8 @@ func TestRecordUsageErrors(t *testing.T) {
 			"seccompgen record: no command to record (want: record [flags] -- CMD [ARG...])\nRun 'seccompgen help record' for details.\n"},
 		{"unknown deny", []string{"record", "--deny", "memfd_creat", "--", "/bin/true"},
 			"seccompgen record: --deny: unknown syscall \"memfd_creat\" (did you mean \"memfd_create\"?)\nRun 'seccompgen help record' for details.\n"},
+		{"unknown inference", []string{"record", "--infer", "all", "--", "/bin/true"},
+			"seccompgen record: --infer: unknown inference \"all\" (want go or none)\nRun 'seccompgen help record' for details.\n"},
 		{"unknown flag", []string{"record", "--bogus", "--", "/bin/true"},
 			"seccompgen record: unknown flag: --bogus\nRun 'seccompgen help record' for details.\n"},
 		{"output dir missing", []string{"record", "-o", filepath.Join(dir, "nope", "p.json"), "--", "/bin/true"},
