@@ -267,6 +267,31 @@ func TestInferGoBinaries(t *testing.T) {
 	}
 }
 
+// TestInfer386 checks that a 32-bit Go binary gets the 386 list, in the
+// i386 ABI, where the runtime's calls have other names.
+func TestInfer386(t *testing.T) {
+	path := build(t, "hello", []string{"CGO_ENABLED=0", "GOARCH=386"})
+	inf := Infer([]recording.Exec{execOf(t, path)})
+	if len(inf.Binaries) != 1 || inf.Binaries[0].GOARCH != "386" || len(inf.Warnings) != 0 {
+		t.Fatalf("binaries %+v, warnings %q", inf.Binaries, inf.Warnings)
+	}
+	got := map[string]bool{}
+	for _, s := range inf.Syscalls {
+		if s.ABI != recording.I386 {
+			t.Errorf("%+v: want ABI i386", s)
+		}
+		got[s.Name] = true
+	}
+	for _, n := range []string{"mmap2", "set_thread_area", "futex", "tgkill", "rt_sigreturn", "epoll_create1", "restart_syscall"} {
+		if !got[n] {
+			t.Errorf("%s not inferred for a 386 binary", n)
+		}
+	}
+	if got["socketcall"] || got["setitimer"] {
+		t.Errorf("socketcall or setitimer inferred, but a plain 386 binary links neither")
+	}
+}
+
 func TestInferNothingForNonGo(t *testing.T) {
 	for _, p := range []string{"/bin/true", "/bin/sh"} {
 		inf := Infer([]recording.Exec{execOf(t, p)})
