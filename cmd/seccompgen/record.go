@@ -31,7 +31,7 @@ func (f *recordFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.deny, "deny", strings.Join(synth.DefaultDeny, ","), "comma-separated syscalls to deny even if used (\"\" for none)")
 	fs.StringVar(&f.user, "user", "", "run CMD as `USER[:GROUP]` (names or numbers); the tracer still runs as root")
 	fs.Uint32Var(&f.maxProcs, "max-procs", 32768, "how many processes of the tree can be alive at once (more are counted as lost)")
-	fs.StringVar(&f.infer, "infer", string(synth.InferGo), "`go`: also allow what the Go runtime of each Go binary can issue on paths the run missed; none: only what was observed")
+	fs.StringVar(&f.infer, "infer", string(synth.InferGo), "what to allow beyond the trace: `go|none` (go: what the Go runtime of each Go binary can issue on paths the run missed, see docs/go-runtime.md; none: nothing)")
 }
 
 func (f *recordFlags) policy() (synth.Policy, error) {
