@@ -147,3 +147,29 @@ func TestParseInfer(t *testing.T) {
 		t.Errorf("Synthesize with Infer all: %v", err)
 	}
 }
+
+// TestInferWithBaseline: a name both a runtime's baseline and the Go
+// runtime need has one entry, with the baseline's reason.
+func TestInferWithBaseline(t *testing.T) {
+	_, rep, err := Synthesize([]*recording.Recording{goRecording(t)}, Policy{Runtime: "runc", Infer: InferGo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
+	for _, e := range rep.Syscalls {
+		k := string(e.ABI) + ":" + e.Name
+		if r, dup := seen[k]; dup {
+			t.Errorf("%s twice in the report: %s and %s", k, r, e.Reason)
+		}
+		seen[k] = e.Reason
+	}
+	names, _ := baselineNames(Policy{Runtime: "runc"})
+	for _, n := range names {
+		if r := seen["x86_64:"+n]; r != ReasonObserved && r != ReasonBaseline+"runc" {
+			t.Errorf("%s: reason %q, want observed or baseline:runc", n, r)
+		}
+	}
+	if _, inferred := rep.Allowed(); !slices.Contains(inferred, "tgkill") {
+		t.Errorf("inferred %v lacks tgkill", inferred)
+	}
+}

@@ -21,6 +21,12 @@ type Policy struct {
 	// Deny lists syscalls the profile must deny even when the workload
 	// used them. Explicit denies win over everything else.
 	Deny []string
+	// Runtime is the container runtime the profile is for (Runtimes): its
+	// Baselines are allowed too. "" or "none" adds nothing.
+	Runtime string
+	// NoNewPrivileges narrows the baseline to the runtime's list for that
+	// setting of process.noNewPrivileges; nil takes both.
+	NoNewPrivileges *bool
 	// Infer says what to add beyond what the trace proved; the zero value
 	// adds nothing.
 	Infer Infer
@@ -52,6 +58,9 @@ func ParseInfer(s string) (Infer, error) {
 const (
 	ReasonObserved = "observed" // the tracer saw the workload make it
 	ReasonPolicy   = "policy"   // an explicit allow or deny of the user's
+	// ReasonBaseline, followed by the runtime's name ("baseline:runc"):
+	// the runtime makes it after installing the filter.
+	ReasonBaseline = "baseline:"
 	// ReasonInferred prefixes the reasons of inferred syscalls:
 	// "inferred:go1.26-runtime", "inferred:cgo-glibc".
 	ReasonInferred = "inferred:"
@@ -92,6 +101,9 @@ func CheckPolicy(p Policy) error {
 		if err := recording.CheckName(name); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if err := checkRuntime(p.Runtime, p.NoNewPrivileges); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -142,6 +154,7 @@ func Synthesize(recs []*recording.Recording, p Policy) (*profiles.Profile, *Repo
 		}
 		rep.Syscalls = append(rep.Syscalls, e)
 	}
+	allow, abis = addBaseline(rep, allow, abis, merged, denied, p)
 	if p.Infer == InferGo {
 		added := infer(merged, denied, rep)
 		allow = append(allow, added...)
@@ -172,8 +185,9 @@ func Synthesize(recs []*recording.Recording, p Policy) (*profiles.Profile, *Repo
 }
 
 // infer adds to rep the syscalls the Go runtimes of merged's executables can
-// issue and returns the names to allow. Observed wins as the reason; an
-// explicit deny wins over an inference, with a warning.
+// issue and returns the names to allow. A reason already given (observed,
+// or a runtime's baseline) stays the reason; an explicit deny wins over an
+// inference, with a warning.
 func infer(merged *recording.Recording, denied map[string]bool, rep *Report) []string {
 	inf := goruntime.Infer(merged.Execs)
 	rep.GoBinaries = inf.Binaries
@@ -182,13 +196,13 @@ func infer(merged *recording.Recording, denied map[string]bool, rep *Report) []s
 		abi  recording.ABI
 		name string
 	}
-	observed := map[key]bool{}
-	for _, s := range merged.Syscalls {
-		observed[key{s.ABI, s.Name}] = true
+	decided := map[key]bool{}
+	for _, e := range rep.Syscalls {
+		decided[key{e.ABI, e.Name}] = true
 	}
 	var allow []string
 	for _, s := range inf.Syscalls {
-		if observed[key{s.ABI, s.Name}] {
+		if decided[key{s.ABI, s.Name}] {
 			continue
 		}
 		if denied[s.Name] {

@@ -45,6 +45,12 @@ type Config struct {
 	// MaxProcs is how many processes of the tree can be alive at once;
 	// a process beyond it is counted in Losses.ProcsDropped. Default 32768.
 	MaxProcs uint32
+	// FilteredOnly counts a syscall only when the calling thread already
+	// runs under a seccomp filter, and only until its process's next exec
+	// (that execve included): what a container runtime does between
+	// installing the container's filter and starting its process. It
+	// measures runtime baselines; a normal recording leaves it off.
+	FilteredOnly bool
 }
 
 // Tracer is the loaded and attached eBPF tracer. It records one workload.
@@ -77,6 +83,11 @@ func New(cfg Config) (*Tracer, error) {
 	}
 	if cfg.MaxProcs > 0 {
 		spec.Maps["procs"].MaxEntries = cfg.MaxProcs
+	}
+	if cfg.FilteredOnly {
+		if err := spec.Variables["filtered_only"].Set(uint32(1)); err != nil {
+			return nil, fmt.Errorf("tracer: set filtered_only: %w", err)
+		}
 	}
 	t := &Tracer{readDone: make(chan struct{})}
 	if err := spec.LoadAndAssign(&t.objs, nil); err != nil {

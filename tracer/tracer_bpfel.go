@@ -55,6 +55,7 @@ const (
 	tracerProgSchedProcessExit = "sched_process_exit"
 	tracerProgSchedProcessFork = "sched_process_fork"
 	tracerProgSysEnter         = "sys_enter"
+	tracerVarFilteredOnly      = "filtered_only"
 	tracerVarUnusedExecEvent   = "unused_exec_event"
 )
 
@@ -121,6 +122,7 @@ type tracerMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracerVariableSpecs struct {
+	FilteredOnly    *ebpf.VariableSpec `ebpf:"filtered_only"`
 	UnusedExecEvent *ebpf.VariableSpec `ebpf:"unused_exec_event"`
 }
 
@@ -165,6 +167,7 @@ func (m *tracerMaps) Close() error {
 //
 // It can be passed to loadTracerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracerVariables struct {
+	FilteredOnly    *ebpf.Variable `ebpf:"filtered_only"`
 	UnusedExecEvent *ebpf.Variable `ebpf:"unused_exec_event"`
 }
 

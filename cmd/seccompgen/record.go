@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -25,6 +26,11 @@ type recordFlags struct {
 	user     string
 	maxProcs uint32
 	infer    string
+	runtime  string
+	nnp      optBool
+	// underSeccomp is the hidden measuring mode of
+	// scripts/measure-runtime-baseline (tracer.Config.FilteredOnly).
+	underSeccomp bool
 }
 
 func (f *recordFlags) register(fs *pflag.FlagSet) {
@@ -32,6 +38,11 @@ func (f *recordFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.user, "user", "", "run CMD as `USER[:GROUP]` (names or numbers); the tracer still runs as root")
 	fs.Uint32Var(&f.maxProcs, "max-procs", 32768, "how many processes of the tree can be alive at once (more are counted as lost)")
 	fs.StringVar(&f.infer, "infer", string(synth.InferGo), "what to allow beyond the trace: `go|none` (go: what the Go runtime of each Go binary can issue on paths the run missed, see docs/go-runtime.md; none: nothing)")
+	fs.StringVar(&f.runtime, "runtime", synth.RuntimeNone, "also allow what container runtime `R` makes after installing the filter: "+strings.Join(synth.Runtimes(), ", ")+" (docs/runtimes.md)")
+	fs.Var(&f.nnp, "no-new-privileges", "with --runtime: add only the runtime's list for this setting of process.noNewPrivileges (default: both)")
+	fs.Lookup("no-new-privileges").NoOptDefVal = "true" // as a bool flag: alone it means true
+	fs.BoolVar(&f.underSeccomp, "only-under-seccomp", false, "count only syscalls made under a seccomp filter, until the next exec (measures runtime baselines)")
+	fs.MarkHidden("only-under-seccomp")
 }
 
 func (f *recordFlags) policy() (synth.Policy, error) {
@@ -49,8 +60,39 @@ func (f *recordFlags) policy() (synth.Policy, error) {
 		return p, fmt.Errorf("--infer: %w", err)
 	}
 	p.Infer = inf
+	p.Runtime, p.NoNewPrivileges = f.runtime, f.nnp.v
+	if p.NoNewPrivileges != nil && (p.Runtime == "" || p.Runtime == synth.RuntimeNone) {
+		return p, errors.New("--no-new-privileges: needs --runtime (it picks that runtime's list)")
+	}
+	if err := synth.CheckPolicy(p); err != nil {
+		return p, fmt.Errorf("--runtime: %w", err)
+	}
 	return p, nil
 }
+
+// optBool is a bool flag that can also be left unset.
+type optBool struct{ v *bool }
+
+func (b *optBool) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("want true or false")
+	}
+	b.v = &v
+	return nil
+}
+
+func (b *optBool) String() string {
+	if b.v == nil {
+		return ""
+	}
+	return strconv.FormatBool(*b.v)
+}
+
+func (b *optBool) Type() string { return "bool" }
+
+// IsBoolFlag makes the help show --FLAG[=true|false].
+func (b *optBool) IsBoolFlag() bool { return true }
 
 // traced is a finished recording, or the status to exit with and why not.
 type traced struct {
@@ -78,7 +120,7 @@ func (f *recordFlags) trace(args []string) traced {
 	}
 	w.Env = env
 
-	t, err := tracer.New(tracer.Config{MaxProcs: f.maxProcs})
+	t, err := tracer.New(tracer.Config{MaxProcs: f.maxProcs, FilteredOnly: f.underSeccomp})
 	if err != nil {
 		return traced{status: exitFailure, err: err}
 	}
@@ -107,7 +149,7 @@ func init() {
 	)
 	c := &command{
 		Name:      "record",
-		UsageLine: "record [-o FILE] [--report FILE] [--deny LIST] [--user USER[:GROUP]] -- CMD [ARG...]",
+		UsageLine: "record [-o FILE] [--report FILE] [--deny LIST] [--user USER[:GROUP]] [--runtime R] -- CMD [ARG...]",
 		Short:     "trace CMD's process tree and write the smallest profile that lets it run",
 		Long: `
 Record runs CMD under an eBPF tracer that sees every syscall of CMD, of every
@@ -129,6 +171,12 @@ The tracer needs root (or CAP_BPF and CAP_PERFMON) and a kernel with BTF. Use
 A syscall that an active seccomp filter denies never reaches the tracer:
 record CMD unconfined.
 
+A container runtime installs the filter and then still makes a few syscalls
+before it starts the container's process. --runtime runc (crun, podman) adds
+them, with reason "baseline:runc" in the report, for both settings of
+process.noNewPrivileges unless --no-new-privileges=true|false names the one
+the container uses. docs/runtimes.md has the lists and how they were made.
+
 A Go program's runtime makes syscalls on paths a short run may never reach
 (preemption signals, the scavenger's timers, restarted sleeps). With --infer
 go (the default) the profile also allows, for every Go binary the tree ran,
@@ -137,7 +185,8 @@ what its runtime can issue (reason "inferred:go1.N-runtime" in the report);
 programs. See docs/go-runtime.md.`,
 		Example: `	seccompgen record -o app.json -- ./app --port 8080
 	seccompgen record --report why.json --deny memfd_create,ptrace -o app.json -- make test
-	sudo seccompgen record --user nobody -o ls.json -- ls -l /`,
+	sudo seccompgen record --user nobody -o ls.json -- ls -l /
+	seccompgen record --runtime runc --no-new-privileges -o probe.json -- ./probe`,
 		UsageExit: exitFailure,
 	}
 	c.Flags = pflag.NewFlagSet("record", pflag.ContinueOnError)

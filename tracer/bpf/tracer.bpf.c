@@ -20,6 +20,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define X32_SYSCALL_BIT 0x40000000
 #define TS_COMPAT 0x0002 /* thread_info.status: this syscall came in through IA32 emulation */
 #define NR_EXECVE_X86_64 59
+#define SECCOMP_MODE_FILTER 2
 
 /* Losses, indexes into the losses map. */
 #define LOSS_PROCS_FULL 0
@@ -29,9 +30,19 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* A tracked process is PENDING from its fork by seccompgen until it execs
  * the workload, then ACTIVE. While pending only that execve counts: what
- * seccompgen's own code does in the child before it is not the workload's. */
+ * seccompgen's own code does in the child before it is not the workload's.
+ * With filtered_only, an ACTIVE process that execs under a seccomp filter
+ * becomes DONE: it counts nothing more, and its children are not tracked. */
 #define STATE_PENDING 1
 #define STATE_ACTIVE 2
+#define STATE_DONE 3
+
+/* Set at load (Config.FilteredOnly) to measure what a container runtime
+ * does between installing the seccomp filter and exec'ing the container's
+ * process: count only syscalls of threads that already run under a filter,
+ * and only until their process's next exec (that execve included). A
+ * constant, so the verifier drops the check when it is off. */
+volatile const __u32 filtered_only = 0;
 
 struct proc {
 	__u32 state;
@@ -117,10 +128,13 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	struct proc *p = bpf_map_lookup_elem(&procs, &tgid);
 	if (!p)
 		return 0;
-	if (p->state != STATE_ACTIVE && (id != NR_EXECVE_X86_64 || p->skip_execs))
+	if (p->state != STATE_ACTIVE &&
+	    (p->state != STATE_PENDING || id != NR_EXECVE_X86_64 || p->skip_execs))
 		return 0;
 
 	struct task_struct *task = bpf_get_current_task_btf();
+	if (filtered_only && task->seccomp.mode != SECCOMP_MODE_FILTER)
+		return 0;
 	__u32 abi = ABI_X86_64;
 	__u64 nr = id;
 	if (task->thread_info.status & TS_COMPAT) {
@@ -188,6 +202,8 @@ int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid, struct
 			return 0;
 		}
 		p->state = STATE_ACTIVE;
+	} else if (filtered_only && task->seccomp.mode == SECCOMP_MODE_FILTER) {
+		p->state = STATE_DONE;
 	}
 	struct exec_event *e = bpf_ringbuf_reserve(&execs, sizeof(*e), 0);
 	if (!e) {

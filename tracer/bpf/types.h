@@ -62,8 +62,13 @@ struct linux_binprm {
 	const char *filename;
 } __attribute__((preserve_access_index));
 
+struct seccomp {
+	int mode;
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	struct thread_info thread_info;
+	struct seccomp seccomp;
 	pid_t pid;
 	pid_t tgid;
 	struct signal_struct *signal;
