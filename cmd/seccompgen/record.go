@@ -60,6 +60,11 @@ func (f *recordFlags) policy() (synth.Policy, error) {
 		return p, fmt.Errorf("--infer: %w", err)
 	}
 	p.Infer = inf
+	if f.underSeccomp {
+		// The measuring mode counts exactly what runs under a filter;
+		// what the runtime (runc is Go) could also do would falsify it.
+		p.Infer = synth.InferNone
+	}
 	p.Runtime, p.NoNewPrivileges = f.runtime, f.nnp.v
 	if p.NoNewPrivileges != nil && (p.Runtime == "" || p.Runtime == synth.RuntimeNone) {
 		return p, errors.New("--no-new-privileges: needs --runtime (it picks that runtime's list)")
