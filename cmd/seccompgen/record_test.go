@@ -302,9 +302,11 @@ func TestRecordForwardsSignals(t *testing.T) {
 			if got := c.ProcessState.ExitCode(); got != tc.status {
 				t.Errorf("status %d, want %d; stderr:\n%s", got, tc.status, stderr)
 			}
+			// What the program did before "ready": the signal may come
+			// before or after it reaches pause().
 			p := readProfile(t, prof)
-			if !p.allowed()["pause"] || !p.allowed()["rt_sigaction"] {
-				t.Errorf("profile of the interrupted run lacks pause/rt_sigaction: %v", p.allowed())
+			if !p.allowed()["rt_sigaction"] || !p.allowed()["write"] {
+				t.Errorf("profile of the interrupted run lacks rt_sigaction/write: %v", p.allowed())
 			}
 		})
 	}
