@@ -3,9 +3,11 @@ package synth
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/seccompgen/seccompgen/goruntime"
 	"github.com/seccompgen/seccompgen/profiles"
 	"github.com/seccompgen/seccompgen/recording"
 )
@@ -25,6 +27,31 @@ type Policy struct {
 	// NoNewPrivileges narrows the baseline to the runtime's list for that
 	// setting of process.noNewPrivileges; nil takes both.
 	NoNewPrivileges *bool
+	// Infer says what to add beyond what the trace proved; the zero value
+	// adds nothing.
+	Infer Infer
+}
+
+// Infer is a kind of inference: syscalls added that a recording may not
+// have reached.
+type Infer string
+
+// The inferences Synthesize knows.
+const (
+	InferNone Infer = "none" // only what was observed
+	// InferGo adds, for each Go binary the tree ran, the syscalls its
+	// runtime can issue on any path (package goruntime): a short run
+	// misses some, and the program dies of them later.
+	InferGo Infer = "go"
+)
+
+// ParseInfer returns the inference named s ("go" or "none").
+func ParseInfer(s string) (Infer, error) {
+	switch i := Infer(s); i {
+	case InferGo, InferNone:
+		return i, nil
+	}
+	return "", fmt.Errorf("unknown inference %q (want go or none)", s)
 }
 
 // Reasons a syscall is in the profile or out of it.
@@ -34,6 +61,9 @@ const (
 	// ReasonBaseline, followed by the runtime's name ("baseline:runc"):
 	// the runtime makes it after installing the filter.
 	ReasonBaseline = "baseline:"
+	// ReasonInferred prefixes the reasons of inferred syscalls:
+	// "inferred:go1.26-runtime", "inferred:cgo-glibc".
+	ReasonInferred = "inferred:"
 )
 
 // Entry is one decision of the report.
@@ -55,6 +85,9 @@ type Report struct {
 	Losses   recording.Losses `json:"losses"`
 	Exit     *recording.Exit  `json:"exit,omitempty"`
 	Warnings []string         `json:"warnings,omitempty"`
+	// GoBinaries are the Go executables of the tree, inspected for
+	// Policy.Infer == InferGo.
+	GoBinaries []goruntime.Binary `json:"go_binaries,omitempty"`
 	// DeniedButUsed lists explicit denies the workload made: under the
 	// profile those calls fail with EPERM.
 	DeniedButUsed []Entry `json:"denied_but_used,omitempty"`
@@ -80,6 +113,11 @@ func CheckPolicy(p Policy) error {
 func Synthesize(recs []*recording.Recording, p Policy) (*profiles.Profile, *Report, error) {
 	if err := CheckPolicy(p); err != nil {
 		return nil, nil, err
+	}
+	if p.Infer != "" {
+		if _, err := ParseInfer(string(p.Infer)); err != nil {
+			return nil, nil, err
+		}
 	}
 	denied := map[string]bool{}
 	for _, n := range p.Deny {
@@ -117,6 +155,15 @@ func Synthesize(recs []*recording.Recording, p Policy) (*profiles.Profile, *Repo
 		rep.Syscalls = append(rep.Syscalls, e)
 	}
 	allow, abis = addBaseline(rep, allow, abis, merged, denied, p)
+	if p.Infer == InferGo {
+		added := infer(merged, denied, rep)
+		allow = append(allow, added...)
+		for _, a := range rep.inferredABIs() {
+			if !slices.Contains(abis, a) {
+				abis = append(abis, a)
+			}
+		}
+	}
 	for _, n := range sortedKeys(denied) {
 		if !used(merged, n) {
 			rep.Syscalls = append(rep.Syscalls, Entry{Name: n, Nr: -1, Action: "deny", Reason: ReasonPolicy})
@@ -135,6 +182,69 @@ func Synthesize(recs []*recording.Recording, p Policy) (*profiles.Profile, *Repo
 		return nil, nil, err
 	}
 	return prof, rep, nil
+}
+
+// infer adds to rep the syscalls the Go runtimes of merged's executables can
+// issue and returns the names to allow. A reason already given (observed,
+// or a runtime's baseline) stays the reason; an explicit deny wins over an
+// inference, with a warning.
+func infer(merged *recording.Recording, denied map[string]bool, rep *Report) []string {
+	inf := goruntime.Infer(merged.Execs)
+	rep.GoBinaries = inf.Binaries
+	rep.Warnings = append(rep.Warnings, inf.Warnings...)
+	type key struct {
+		abi  recording.ABI
+		name string
+	}
+	decided := map[key]bool{}
+	for _, e := range rep.Syscalls {
+		decided[key{e.ABI, e.Name}] = true
+	}
+	var allow []string
+	for _, s := range inf.Syscalls {
+		if decided[key{s.ABI, s.Name}] {
+			continue
+		}
+		if denied[s.Name] {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf(
+				"the Go runtime can call %s (%s) but policy denies it: if it does, that call fails with EPERM", s.Name, s.Reason))
+			continue
+		}
+		nr, _ := recording.Number(s.ABI, s.Name)
+		rep.Syscalls = append(rep.Syscalls, Entry{Name: s.Name, ABI: s.ABI, Nr: nr, Action: "allow", Reason: s.Reason})
+		allow = append(allow, s.Name)
+	}
+	return allow
+}
+
+func (r *Report) inferredABIs() []recording.ABI {
+	var out []recording.ABI
+	for _, e := range r.Syscalls {
+		if strings.HasPrefix(e.Reason, ReasonInferred) && !slices.Contains(out, e.ABI) {
+			out = append(out, e.ABI)
+		}
+	}
+	return out
+}
+
+// Allowed returns the names the profile allows because they were observed
+// and, apart, those it allows only by inference, each sorted and once.
+func (r *Report) Allowed() (observed, inferred []string) {
+	obs, inf := map[string]bool{}, map[string]bool{}
+	for _, e := range r.Syscalls {
+		switch {
+		case e.Action != "allow" || strings.HasPrefix(e.Name, "nr:"):
+		case e.Reason == ReasonObserved:
+			obs[e.Name] = true
+		case strings.HasPrefix(e.Reason, ReasonInferred):
+			inf[e.Name] = true
+		}
+	}
+	// A name observed in one ABI and inferred in another was observed.
+	for n := range obs {
+		delete(inf, n)
+	}
+	return sortedKeys(obs), sortedKeys(inf)
 }
 
 func lossWarning(l recording.Losses) string {

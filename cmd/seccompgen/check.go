@@ -177,9 +177,20 @@ func runCheck(rf *recordFlags, pol synth.Policy, path string, update, strict, al
 
 	var msg strings.Builder
 	if len(res.Breaks) > 0 {
-		fmt.Fprintf(&msg, "seccompgen check: %s would make this workload fail: it does not allow %d syscall(s) the run needs:\n", path, len(res.Breaks))
+		var made, can []string
 		for _, e := range res.Breaks {
-			fmt.Fprintf(&msg, "  %s\n", describeEntry(e))
+			if e.Reason == synth.ReasonObserved {
+				made = append(made, "  "+describeEntry(e)+"\n")
+			} else {
+				can = append(can, "  "+describeEntry(e)+"\n")
+			}
+		}
+		fmt.Fprintf(&msg, "seccompgen check: %s would make this workload fail:\n", path)
+		if len(made) > 0 {
+			fmt.Fprintf(&msg, "it does not allow %d syscall(s) the run made:\n%s", len(made), strings.Join(made, ""))
+		}
+		if len(can) > 0 {
+			fmt.Fprintf(&msg, "it does not allow %d syscall(s) the workload can make on paths this run may not have reached (its language runtime, its container runtime):\n%s", len(can), strings.Join(can, ""))
 		}
 		fmt.Fprintf(&msg, "Add these to %s, or run the same command with --update.\n", path)
 	}

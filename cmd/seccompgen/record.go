@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -23,6 +25,7 @@ type recordFlags struct {
 	deny     string
 	user     string
 	maxProcs uint32
+	infer    string
 	runtime  string
 	nnp      optBool
 	// underSeccomp is the hidden measuring mode of
@@ -34,6 +37,7 @@ func (f *recordFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.deny, "deny", strings.Join(synth.DefaultDeny, ","), "comma-separated syscalls to deny even if used (\"\" for none)")
 	fs.StringVar(&f.user, "user", "", "run CMD as `USER[:GROUP]` (names or numbers); the tracer still runs as root")
 	fs.Uint32Var(&f.maxProcs, "max-procs", 32768, "how many processes of the tree can be alive at once (more are counted as lost)")
+	fs.StringVar(&f.infer, "infer", string(synth.InferGo), "what to allow beyond the trace: `go|none` (go: what the Go runtime of each Go binary can issue on paths the run missed, see docs/go-runtime.md; none: nothing)")
 	fs.StringVar(&f.runtime, "runtime", synth.RuntimeNone, "also allow what container runtime `R` makes after installing the filter: "+strings.Join(synth.Runtimes(), ", ")+" (docs/runtimes.md)")
 	fs.Var(&f.nnp, "no-new-privileges", "with --runtime: add only the runtime's list for this setting of process.noNewPrivileges (default: both)")
 	fs.Lookup("no-new-privileges").NoOptDefVal = "true" // as a bool flag: alone it means true
@@ -50,6 +54,16 @@ func (f *recordFlags) policy() (synth.Policy, error) {
 	}
 	if err := synth.CheckPolicy(p); err != nil {
 		return p, fmt.Errorf("--deny: %w", err)
+	}
+	inf, err := synth.ParseInfer(f.infer)
+	if err != nil {
+		return p, fmt.Errorf("--infer: %w", err)
+	}
+	p.Infer = inf
+	if f.underSeccomp {
+		// The measuring mode counts exactly what runs under a filter;
+		// what the runtime (runc is Go) could also do would falsify it.
+		p.Infer = synth.InferNone
 	}
 	p.Runtime, p.NoNewPrivileges = f.runtime, f.nnp.v
 	if p.NoNewPrivileges != nil && (p.Runtime == "" || p.Runtime == synth.RuntimeNone) {
@@ -166,7 +180,14 @@ A container runtime installs the filter and then still makes a few syscalls
 before it starts the container's process. --runtime runc (crun, podman) adds
 them, with reason "baseline:runc" in the report, for both settings of
 process.noNewPrivileges unless --no-new-privileges=true|false names the one
-the container uses. docs/runtimes.md has the lists and how they were made.`,
+the container uses. docs/runtimes.md has the lists and how they were made.
+
+A Go program's runtime makes syscalls on paths a short run may never reach
+(preemption signals, the scavenger's timers, restarted sleeps). With --infer
+go (the default) the profile also allows, for every Go binary the tree ran,
+what its runtime can issue (reason "inferred:go1.N-runtime" in the report);
+--infer none allows only what was observed. Nothing is inferred for non-Go
+programs. See docs/go-runtime.md.`,
 		Example: `	seccompgen record -o app.json -- ./app --port 8080
 	seccompgen record --report why.json --deny memfd_create,ptrace -o app.json -- make test
 	sudo seccompgen record --user nobody -o ls.json -- ls -l /
@@ -243,9 +264,35 @@ func writeOutputs(rec *recording.Recording, pol synth.Policy, output, reportPath
 		if name == "" || name == "-" {
 			name = "the profile"
 		}
+		fmt.Fprint(os.Stderr, observedInferred(rep, name))
 		fmt.Fprint(os.Stderr, profiles.Diff(prof, d).Text(name, ""))
 	}
 	return nil
+}
+
+// observedInferred says how much of the profile the trace proved and what
+// inference added, by reason, so the two are never confused.
+func observedInferred(rep *synth.Report, name string) string {
+	observed, inferred := rep.Allowed()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d syscalls observed, %d inferred\n", name, len(observed), len(inferred))
+	byReason := map[string][]string{}
+	var reasons []string
+	for _, e := range rep.Syscalls {
+		if e.Action == "allow" && strings.HasPrefix(e.Reason, synth.ReasonInferred) && slices.Contains(inferred, e.Name) && !slices.Contains(byReason[e.Reason], e.Name) {
+			if byReason[e.Reason] == nil {
+				reasons = append(reasons, e.Reason)
+			}
+			byReason[e.Reason] = append(byReason[e.Reason], e.Name)
+		}
+	}
+	sort.Strings(reasons)
+	for _, r := range reasons {
+		names := byReason[r]
+		sort.Strings(names)
+		fmt.Fprintf(&b, "  %s: %s\n", r, strings.Join(names, " "))
+	}
+	return b.String()
 }
 
 // checkWritableDir fails when path's directory does not exist or is not a

@@ -6,6 +6,7 @@
  *   the main process, last                    sched_getscheduler
  * The main process does not wait for the grandchild: the tracer must. */
 #define _GNU_SOURCE
+#include <linux/futex.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -28,6 +29,10 @@ int main(void)
 	if (pthread_create(&th, NULL, thread_main, NULL) != 0)
 		return 10;
 	pthread_join(th, NULL);
+	/* pthread_join calls futex only if the thread is still running: make
+	 * the call unconditional so every run makes the same syscalls. */
+	int word = 0;
+	syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 
 	pid_t child = fork();
 	if (child < 0)

@@ -1,0 +1,175 @@
+package synth
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/seccompgen/seccompgen/goruntime"
+	"github.com/seccompgen/seccompgen/recording"
+)
+
+// execOf is the exec record the tracer would make for path.
+func execOf(t *testing.T, path string) recording.Exec {
+	t.Helper()
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	return recording.Exec{PID: 100, Path: path, Dev: st.Dev, Inode: st.Ino}
+}
+
+// goRecording is a recording of this test binary, a Go program, that
+// observed futex and write but none of the runtime's rarer paths.
+func goRecording(t *testing.T) *recording.Recording {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &recording.Recording{
+		Syscalls: []recording.Syscall{sys(recording.X86_64, "execve", 1), sys(recording.X86_64, "futex", 9), sys(recording.X86_64, "write", 1)},
+		Execs:    []recording.Exec{execOf(t, self)},
+	}
+}
+
+func TestInferGo(t *testing.T) {
+	rec := goRecording(t)
+	reason := "inferred:" + goruntime.Versions("amd64")[len(goruntime.Versions("amd64"))-1] + "-runtime"
+	prof, rep, err := Synthesize([]*recording.Recording{rec}, Policy{Infer: InferGo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := find(rep, "futex"); e.Reason != ReasonObserved || e.Count != 9 {
+		t.Errorf("futex, observed and inferred: %+v, want reason observed (observed wins), count 9", e)
+	}
+	for _, n := range []string{"tgkill", "getpid", "rt_sigreturn", "epoll_create1", "epoll_pwait", "madvise", "munmap", "sched_yield", "restart_syscall"} {
+		e, ok := find(rep, n)
+		if !ok || e.Reason != reason || e.Action != "allow" || e.ABI != recording.X86_64 || e.Count != 0 {
+			t.Errorf("%s: %+v (found %v), want allow, reason %s, abi x86_64, count 0", n, e, ok, reason)
+		}
+		if !strings.Contains(string(prof.Bytes()), `"`+n+`"`) {
+			t.Errorf("%s not in the profile", n)
+		}
+	}
+	if len(rep.GoBinaries) != 1 || rep.GoBinaries[0].Path != rec.Execs[0].Path {
+		t.Errorf("go binaries %+v, want this test binary", rep.GoBinaries)
+	}
+	observed, inferred := rep.Allowed()
+	if diff := cmp.Diff([]string{"execve", "futex", "write"}, observed); diff != "" {
+		t.Errorf("observed (-want +got):\n%s", diff)
+	}
+	if !slices.Contains(inferred, "tgkill") || slices.Contains(inferred, "futex") {
+		t.Errorf("inferred %v: want tgkill, not futex (observed)", inferred)
+	}
+	// go test strips its binaries unless asked not to: then, and only
+	// then, the report says it could not rule anything out.
+	var want []string
+	if len(rep.GoBinaries) == 1 && rep.GoBinaries[0].Stripped {
+		want = []string{rec.Execs[0].Path + " has no symbol table (stripped): seccompgen cannot tell which runtime paths are linked, so it infers all of them (CPU profiler included)"}
+	}
+	if diff := cmp.Diff(want, rep.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+}
+
+func TestInferNone(t *testing.T) {
+	for _, inf := range []Infer{"", InferNone} {
+		_, rep, err := Synthesize([]*recording.Recording{goRecording(t)}, Policy{Infer: inf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		observed, inferred := rep.Allowed()
+		if len(inferred) != 0 || len(rep.GoBinaries) != 0 || len(observed) != 3 {
+			t.Errorf("Infer %q: observed %v, inferred %v, go binaries %v; want 3 observed and nothing else", inf, observed, inferred, rep.GoBinaries)
+		}
+	}
+}
+
+func TestInferNothingForNonGo(t *testing.T) {
+	rec := mixed()
+	rec.Execs = []recording.Exec{execOf(t, "/bin/true")}
+	withInfer, rep, err := Synthesize([]*recording.Recording{rec}, Policy{Deny: DefaultDeny, Infer: InferGo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	without, _, err := Synthesize([]*recording.Recording{rec}, Policy{Deny: DefaultDeny})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(without.Bytes()), string(withInfer.Bytes())); diff != "" {
+		t.Errorf("--infer go changed a non-Go program's profile (-none +go):\n%s", diff)
+	}
+	if _, inferred := rep.Allowed(); len(inferred) != 0 || len(rep.GoBinaries) != 0 {
+		t.Errorf("inferred %v for /bin/true", inferred)
+	}
+}
+
+func TestInferDenyWins(t *testing.T) {
+	_, rep, err := Synthesize([]*recording.Recording{goRecording(t)}, Policy{Deny: []string{"tgkill"}, Infer: InferGo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := find(rep, "tgkill"); e.Action != "deny" || e.Reason != ReasonPolicy {
+		t.Errorf("tgkill %+v, want deny by policy", e)
+	}
+	want := "the Go runtime can call tgkill (inferred:" + goruntime.Versions("amd64")[len(goruntime.Versions("amd64"))-1] + "-runtime) but policy denies it: if it does, that call fails with EPERM"
+	if !slices.Contains(rep.Warnings, want) {
+		t.Errorf("warnings %q lack %q", rep.Warnings, want)
+	}
+}
+
+func TestParseInfer(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Infer
+		err  string
+	}{
+		{"go", InferGo, ""},
+		{"none", InferNone, ""},
+		{"", "", `unknown inference "" (want go or none)`},
+		{"Go", "", `unknown inference "Go" (want go or none)`},
+	} {
+		got, err := ParseInfer(tc.in)
+		msg := ""
+		if err != nil {
+			msg = err.Error()
+		}
+		if got != tc.want || msg != tc.err {
+			t.Errorf("ParseInfer(%q) = %q, %q; want %q, %q", tc.in, got, msg, tc.want, tc.err)
+		}
+	}
+	if _, _, err := Synthesize([]*recording.Recording{mixed()}, Policy{Infer: "all"}); err == nil || err.Error() != `unknown inference "all" (want go or none)` {
+		t.Errorf("Synthesize with Infer all: %v", err)
+	}
+}
+
+// TestInferWithBaseline: a name both a runtime's baseline and the Go
+// runtime need has one entry, with the baseline's reason.
+func TestInferWithBaseline(t *testing.T) {
+	_, rep, err := Synthesize([]*recording.Recording{goRecording(t)}, Policy{Runtime: "runc", Infer: InferGo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
+	for _, e := range rep.Syscalls {
+		k := string(e.ABI) + ":" + e.Name
+		if r, dup := seen[k]; dup {
+			t.Errorf("%s twice in the report: %s and %s", k, r, e.Reason)
+		}
+		seen[k] = e.Reason
+	}
+	names, _ := baselineNames(Policy{Runtime: "runc"})
+	for _, n := range names {
+		if r := seen["x86_64:"+n]; r != ReasonObserved && r != ReasonBaseline+"runc" {
+			t.Errorf("%s: reason %q, want observed or baseline:runc", n, r)
+		}
+	}
+	if _, inferred := rep.Allowed(); !slices.Contains(inferred, "tgkill") {
+		t.Errorf("inferred %v lacks tgkill", inferred)
+	}
+}
