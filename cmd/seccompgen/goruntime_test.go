@@ -120,7 +120,7 @@ func TestGoRuntimeInferNoneMeasurement(t *testing.T) {
 // profile, and complain mode finds nothing it would deny.
 func TestGoRuntimeHTTPServer(t *testing.T) {
 	testenv.RequireBPF(t)
-	prog := buildGo(t, "testdata/go/httpserver")
+	prog := buildGo(t, "examples/go-http")
 	prof, rep, r := recordFiles(t, nil, prog, "-requests", "1")
 	if r.status != 0 || r.stdout != "served 1\n" {
 		t.Fatalf("record: status %d, stdout %q, stderr:\n%s", r.status, r.stdout, r.stderr)

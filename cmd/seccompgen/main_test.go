@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -92,7 +93,13 @@ func seccompgen(t *testing.T, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "seccompgen"), args...)
+	return runCmd(t, exec.CommandContext(ctx, filepath.Join(binDir, "seccompgen"), args...))
+}
+
+// runCmd runs cmd to its end and returns its output and exit status; only
+// a failure to run it at all fails the test.
+func runCmd(t *testing.T, cmd *exec.Cmd) result {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -103,9 +110,31 @@ func seccompgen(t *testing.T, args ...string) result {
 	case errors.As(err, &ee):
 		r.status = ee.ExitCode()
 	default:
-		t.Fatalf("seccompgen %s: %v", strings.Join(args, " "), err)
+		t.Fatalf("%s: %v", strings.Join(cmd.Args, " "), err)
 	}
 	return r
+}
+
+// startSpinner starts testdata/c/spin.c outside any traced tree and waits
+// until it has made its first sched_rr_get_interval; it is killed when the
+// test ends.
+func startSpinner(t *testing.T) {
+	t.Helper()
+	spin := exec.Command(buildC(t, "spin"))
+	out, err := spin.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := spin.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		spin.Process.Kill()
+		spin.Wait()
+	})
+	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
+		t.Fatalf("spin said %q", line)
+	}
 }
 
 // ociProfile is the part of an OCI profile the tests look at, decoded

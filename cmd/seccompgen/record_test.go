@@ -119,21 +119,7 @@ func TestRecordWholeTree(t *testing.T) {
 func TestRecordIgnoresProcessesOutsideTheTree(t *testing.T) {
 	testenv.RequireBPF(t)
 	testenv.RequireTool(t, "gcc")
-	spin := exec.Command(buildC(t, "spin"))
-	out, err := spin.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := spin.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		spin.Process.Kill()
-		spin.Wait()
-	}()
-	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
-		t.Fatalf("spin said %q", line)
-	}
+	startSpinner(t)
 	p, _, r := record(t, nil, buildC(t, "tree"))
 	if r.status != 0 {
 		t.Fatalf("status %d, stderr:\n%s", r.status, r.stderr)

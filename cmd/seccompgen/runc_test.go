@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -95,16 +94,11 @@ func copyFile(t *testing.T, from, to string) {
 }
 
 // container is what one `runc run` did.
-type container struct {
-	stdout, stderr string
-	status         int
-}
-
 var containerSeq atomic.Int64
 
 // run writes config.json (writeConfig), runs the container with runc and
 // deletes it.
-func (b *bundle) run(t *testing.T, profile string, nnp bool, args ...string) container {
+func (b *bundle) run(t *testing.T, profile string, nnp bool, args ...string) result {
 	t.Helper()
 	writeConfig(t, b, profile, nnp, args...)
 
@@ -112,19 +106,7 @@ func (b *bundle) run(t *testing.T, profile string, nnp bool, args ...string) con
 	defer exec.Command("runc", "delete", "-f", id).Run()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "runc", "run", "--bundle", b.dir, id)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	c := container{stdout: stdout.String(), stderr: stderr.String()}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		c.status = ee.ExitCode()
-	default:
-		t.Fatalf("runc run: %v", err)
-	}
+	c := runCmd(t, exec.CommandContext(ctx, "runc", "run", "--bundle", b.dir, id))
 	return c
 }
 

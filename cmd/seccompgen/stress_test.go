@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,21 +18,7 @@ func TestRecordStress(t *testing.T) {
 	testenv.RequireBPF(t)
 	testenv.RequireTool(t, "gcc")
 
-	spin := exec.Command(buildC(t, "spin"))
-	out, err := spin.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := spin.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		spin.Process.Kill()
-		spin.Wait()
-	}()
-	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
-		t.Fatalf("spin said %q", line)
-	}
+	startSpinner(t)
 
 	stress := buildC(t, "stress")
 	p, rep, r := record(t, nil, stress)

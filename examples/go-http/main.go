@@ -1,6 +1,8 @@
-// go-http is an HTTP server on loopback with a ticker, which also drives
-// itself with a client loop: it exercises the Go runtime's netpoller,
-// timers, futexes and sysmon. It exits 0 after -requests requests.
+// go-http serves HTTP on loopback to its own client for -requests
+// requests, with timers running (a ticker, a timer per request that is
+// mostly stopped before it fires, a read deadline) and, every 100 requests
+// and at the end, a forced garbage collection that returns memory to the
+// kernel. It prints "served N" and exits 0.
 package main
 
 import (
@@ -10,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 )
@@ -23,8 +26,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	var ticks atomic.Int64
-	ticker := time.NewTicker(5 * time.Millisecond)
+	var ticks, fired atomic.Int64
+	ticker := time.NewTicker(2 * time.Millisecond)
 	defer ticker.Stop()
 	go func() {
 		for range ticker.C {
@@ -33,13 +36,19 @@ func main() {
 	}()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(time.Millisecond)
-		fmt.Fprintf(w, "ticks=%d\n", ticks.Load())
+		t := time.AfterFunc(time.Millisecond, func() { fired.Add(1) })
+		buf := make([]byte, 64<<10) // garbage for the collector
+		buf[len(buf)-1] = 1
+		if len(buf)%2 == 0 {
+			t.Stop()
+		}
+		fmt.Fprintf(w, "ticks=%d fired=%d\n", ticks.Load(), fired.Load())
 	})
-	go http.Serve(ln, mux)
+	srv := &http.Server{Handler: mux, ReadTimeout: 5 * time.Second, IdleTimeout: time.Second}
+	go srv.Serve(ln)
 
 	url := "http://" + ln.Addr().String() + "/"
-	for i := 0; i < *requests; i++ {
+	for i := 1; i <= *requests; i++ {
 		resp, err := http.Get(url)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -47,6 +56,10 @@ func main() {
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
+		if i%100 == 0 {
+			debug.FreeOSMemory()
+		}
 	}
-	fmt.Printf("served %d requests\n", *requests)
+	debug.FreeOSMemory()
+	fmt.Printf("served %d\n", *requests)
 }
