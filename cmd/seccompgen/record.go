@@ -28,6 +28,7 @@ type recordFlags struct {
 	infer    string
 	runtime  string
 	nnp      optBool
+	args     bool
 	// underSeccomp is the hidden measuring mode of
 	// scripts/measure-runtime-baseline (tracer.Config.FilteredOnly).
 	underSeccomp bool
@@ -41,6 +42,7 @@ func (f *recordFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.runtime, "runtime", synth.RuntimeNone, "also allow what container runtime `R` makes after installing the filter: "+strings.Join(synth.Runtimes(), ", ")+" (docs/runtimes.md)")
 	fs.Var(&f.nnp, "no-new-privileges", "with --runtime: add only the runtime's list for this setting of process.noNewPrivileges (default: both)")
 	fs.Lookup("no-new-privileges").NoOptDefVal = "true" // as a bool flag: alone it means true
+	fs.BoolVar(&f.args, "args", false, "also record the first argument of socket (domain), clone (namespace flags) and personality, and allow each only with the values seen (docs/args.md)")
 	fs.BoolVar(&f.underSeccomp, "only-under-seccomp", false, "count only syscalls made under a seccomp filter, until the next exec (measures runtime baselines)")
 	fs.MarkHidden("only-under-seccomp")
 }
@@ -60,6 +62,7 @@ func (f *recordFlags) policy() (synth.Policy, error) {
 		return p, fmt.Errorf("--infer: %w", err)
 	}
 	p.Infer = inf
+	p.Args = f.args
 	if f.underSeccomp {
 		// The measuring mode counts exactly what runs under a filter;
 		// what the runtime (runc is Go) could also do would falsify it.
@@ -125,7 +128,7 @@ func (f *recordFlags) trace(args []string) traced {
 	}
 	w.Env = env
 
-	t, err := tracer.New(tracer.Config{MaxProcs: f.maxProcs, FilteredOnly: f.underSeccomp})
+	t, err := tracer.New(tracer.Config{MaxProcs: f.maxProcs, FilteredOnly: f.underSeccomp, Args: f.args})
 	if err != nil {
 		return traced{status: exitFailure, err: err}
 	}
