@@ -160,6 +160,21 @@ func TestArgsClone(t *testing.T) {
 	if want := "fork: ok\nCLONE_NEWUSER: Operation not permitted\n"; got.status != 0 || got.stdout != want {
 		t.Errorf("under the profile: status %d, stdout %q, want %q\nstderr:\n%s", got.status, got.stdout, want, got.stderr)
 	}
+
+	// Recorded creating a user namespace, it may: the eBPF program's mask
+	// keeps CLONE_NEWUSER, and each masked value gets its rule.
+	prof, _, rec = recordFiles(t, []string{"--args"}, forks, "newuser")
+	if rec.status != 0 || rec.stdout != "fork: ok\nCLONE_NEWUSER: ok\n" {
+		t.Fatalf("record newuser: status %d, stdout %q, stderr:\n%s", rec.status, rec.stdout, rec.stderr)
+	}
+	conds, _ = condRules(t, prof, "clone")
+	mask := hex(recording.CloneNamespaceFlags)
+	if diff := cmp.Diff([]string{"SCMP_CMP_MASKED_EQ " + mask + " 0x0", "SCMP_CMP_MASKED_EQ " + mask + " 0x10000000"}, conds); diff != "" {
+		t.Errorf("clone after newuser: conditions (-want +got):\n%s", diff)
+	}
+	if got := seccompgen(t, "run", "--profile", prof, "--", forks, "newuser"); got.stdout != rec.stdout {
+		t.Errorf("newuser under its own profile: status %d, stdout %q\nstderr:\n%s", got.status, got.stdout, got.stderr)
+	}
 }
 
 // TestArgsCheck: check --args is in sync with the run that made the
