@@ -188,6 +188,11 @@ func Load(path string) (*Recording, error) {
 			return nil, fmt.Errorf("%s: syscall %d: unknown abi %q (want x86_64, i386 or x32)", path, i, s.ABI)
 		}
 	}
+	for i, a := range r.Args {
+		if _, ok := tables[a.ABI]; !ok {
+			return nil, fmt.Errorf("%s: args %d: unknown abi %q (want x86_64, i386 or x32)", path, i, a.ABI)
+		}
+	}
 	r.Sort()
 	return &r, nil
 }

@@ -283,7 +283,7 @@ func pinArgs(merged *recording.Recording, p Policy, denied map[string]bool, infe
 		for _, a := range merged.Args {
 			if a.ABI == pa.ABI && a.Nr == pa.Nr && a.Index == pa.Index {
 				counted += a.Count
-				values = append(values, a.Value&maskOr(pa.Mask))
+				values = append(values, a.Value&keptBits(pa.Mask))
 			}
 		}
 		if calls == 0 {
@@ -316,8 +316,10 @@ func pinArgs(merged *recording.Recording, p Policy, denied map[string]bool, infe
 	return conds, out
 }
 
-// maskOr is the mask that keeps what a pinned argument compares.
-func maskOr(m uint64) uint64 {
+// keptBits is what a pinned argument compares: the bits of its mask, or
+// all of them. The tracer masks already; a recording read from a file may
+// not have been made by it.
+func keptBits(m uint64) uint64 {
 	if m == 0 {
 		return ^uint64(0)
 	}
