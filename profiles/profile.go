@@ -39,6 +39,19 @@ type Spec struct {
 	ABIs  []string // "x86_64", "i386", "x32"
 	Allow []string
 	Deny  []string
+	// Conditional allows syscalls only when one argument has one of the
+	// given values. A name also in Allow or Deny gets no conditional rule.
+	Conditional []Cond
+}
+
+// Cond allows the syscall Name only when argument Index has one of Values:
+// compared whole (SCMP_CMP_EQ), or, when Mask is not 0, only the bits of
+// Mask (SCMP_CMP_MASKED_EQ, Values already masked).
+type Cond struct {
+	Name   string
+	Index  uint
+	Mask   uint64
+	Values []uint64
 }
 
 // Generate builds the profile for s: default ERRNO(EPERM), one ALLOW rule
@@ -71,6 +84,7 @@ func Generate(s Spec) (*Profile, error) {
 	if len(allow) > 0 {
 		p.spec.Syscalls = append(p.spec.Syscalls, specs.LinuxSyscall{Names: allow, Action: specs.ActAllow})
 	}
+	p.spec.Syscalls = append(p.spec.Syscalls, condRules(s.Conditional, set(allow), denied)...)
 	if len(denied) > 0 {
 		deny := make([]string, 0, len(denied))
 		for name := range denied {
@@ -81,6 +95,55 @@ func Generate(s Spec) (*Profile, error) {
 		p.spec.Syscalls = append(p.spec.Syscalls, specs.LinuxSyscall{Names: deny, Action: specs.ActErrno, ErrnoRet: &eperm})
 	}
 	return p, nil
+}
+
+// condRules writes one ALLOW rule per value, as Docker's default does for
+// personality: separate rules are alternatives in every runtime and in
+// libseccomp itself, where several conditions in one rule mean "all" except
+// under runc's special case for a repeated argument. Rules come sorted by
+// name, index and value, so equal decisions give equal bytes.
+func condRules(conds []Cond, allow, denied map[string]bool) []specs.LinuxSyscall {
+	type rule struct {
+		name  string
+		index uint
+		mask  uint64
+		value uint64
+	}
+	seen := map[rule]bool{}
+	var rules []rule
+	for _, c := range conds {
+		if allow[c.Name] || denied[c.Name] {
+			continue
+		}
+		for _, v := range c.Values {
+			r := rule{c.Name, c.Index, c.Mask, v}
+			if !seen[r] {
+				seen[r] = true
+				rules = append(rules, r)
+			}
+		}
+	}
+	sort.Slice(rules, func(i, j int) bool {
+		a, b := rules[i], rules[j]
+		switch {
+		case a.name != b.name:
+			return a.name < b.name
+		case a.index != b.index:
+			return a.index < b.index
+		case a.mask != b.mask:
+			return a.mask < b.mask
+		}
+		return a.value < b.value
+	})
+	out := make([]specs.LinuxSyscall, 0, len(rules))
+	for _, r := range rules {
+		arg := specs.LinuxSeccompArg{Index: r.index, Value: r.value, Op: specs.OpEqualTo}
+		if r.mask != 0 {
+			arg = specs.LinuxSeccompArg{Index: r.index, Value: r.mask, ValueTwo: r.value, Op: specs.OpMaskedEqual}
+		}
+		out = append(out, specs.LinuxSyscall{Names: []string{r.name}, Action: specs.ActAllow, Args: []specs.LinuxSeccompArg{arg}})
+	}
+	return out
 }
 
 // archRank orders architectures: the x86 family first as the tracer

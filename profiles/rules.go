@@ -275,3 +275,66 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
+
+// AllowsArg reports whether p can let the syscall name through when its
+// argument index has value; with mask not 0 only the bits of mask are
+// known (value is already masked). It says false only when sure: every
+// rule that could allow the call compares that argument with something
+// value does not match. A condition it cannot decide from what is known
+// (another argument, bits outside mask) counts as met.
+func (p *Profile) AllowsArg(name string, index uint, mask, value uint64) bool {
+	v := p.verdicts()[name]
+	switch {
+	case v == nil:
+		return lets(p.spec.DefaultAction)
+	case v.kind == allowed:
+		return true
+	case v.kind == denied:
+		return false
+	case lets(p.spec.DefaultAction):
+		return true // a rule that denies by argument: not worth deciding
+	}
+	for _, r := range v.rules {
+		if !lets(r.Action) {
+			continue
+		}
+		met := true
+		for _, a := range r.Args {
+			if a.Index == index && !mayHold(a, mask, value) {
+				met = false
+			}
+		}
+		if met {
+			return true
+		}
+	}
+	return false
+}
+
+// mayHold reports whether condition a can hold for an argument whose bits
+// under known (all of them when known is 0) are value.
+func mayHold(a specs.LinuxSeccompArg, known, value uint64) bool {
+	if known == 0 {
+		switch a.Op {
+		case specs.OpEqualTo:
+			return value == a.Value
+		case specs.OpNotEqual:
+			return value != a.Value
+		case specs.OpGreaterThan:
+			return value > a.Value
+		case specs.OpGreaterEqual:
+			return value >= a.Value
+		case specs.OpLessThan:
+			return value < a.Value
+		case specs.OpLessEqual:
+			return value <= a.Value
+		case specs.OpMaskedEqual:
+			return value&a.Value == a.ValueTwo
+		}
+		return true
+	}
+	if a.Op == specs.OpMaskedEqual && a.Value&^known == 0 {
+		return value&a.Value == a.ValueTwo
+	}
+	return true
+}

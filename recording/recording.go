@@ -12,6 +12,10 @@ type Recording struct {
 	// Syscalls has one entry per (ABI, number) the workload used, sorted by
 	// ABI in the order of ABIs, then by number.
 	Syscalls []Syscall `json:"syscalls"`
+	// Args has the first-argument values of the syscalls in PinnedArgs,
+	// recorded only when asked (tracer.Config.Args), sorted by ABI, number,
+	// index and value.
+	Args []ArgValue `json:"args,omitempty"`
 	// Execs lists the executables the tree ran, in order.
 	Execs []Exec `json:"execs,omitempty"`
 	// Losses counts everything the tracer could not account for. All zero
@@ -29,6 +33,56 @@ type Syscall struct {
 	Count     uint64 `json:"count"`
 	FirstPID  int    `json:"first_pid"`
 	FirstComm string `json:"first_comm"`
+}
+
+// ArgValue is one value one argument of one syscall had, and how often.
+// For an argument pinned under a mask (PinnedArg.Mask) Value is already
+// masked.
+type ArgValue struct {
+	ABI   ABI    `json:"abi"`
+	Nr    int    `json:"nr"`
+	Name  string `json:"name"`
+	Index int    `json:"index"`
+	Value uint64 `json:"value"`
+	Count uint64 `json:"count"`
+}
+
+// PinnedArg is a syscall argument the tracer records when asked, and a
+// profile can then pin to the values seen.
+type PinnedArg struct {
+	ABI   ABI
+	Name  string
+	Nr    int
+	Index int
+	// Mask, when not 0, is the only bits recorded and pinned
+	// (SCMP_CMP_MASKED_EQ); 0 pins the whole value (SCMP_CMP_EQ).
+	Mask uint64
+}
+
+// CloneNamespaceFlags are clone's flags that create namespaces
+// (CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET,
+// NEWTIME): the only bits of clone's flags worth pinning.
+const CloneNamespaceFlags = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 |
+	0x10000000 | 0x20000000 | 0x40000000 | 0x00000080
+
+// PinnedArgs are the arguments recorded with tracer.Config.Args; they must
+// match the tracer's eBPF program. Each first argument is a plain value
+// (clone3's is a pointer, which a seccomp filter cannot look behind), and
+// only the x86_64 ABI's: i386 reaches socket through socketcall.
+var PinnedArgs = []PinnedArg{
+	{ABI: X86_64, Name: "socket", Nr: 41, Index: 0},                           // domain
+	{ABI: X86_64, Name: "clone", Nr: 56, Index: 0, Mask: CloneNamespaceFlags}, // flags
+	{ABI: X86_64, Name: "personality", Nr: 135, Index: 0},                     // persona
+}
+
+// Pinned returns the PinnedArg of the syscall named name in abi.
+func Pinned(abi ABI, name string) (PinnedArg, bool) {
+	for _, p := range PinnedArgs {
+		if p.ABI == abi && p.Name == name {
+			return p, true
+		}
+	}
+	return PinnedArg{}, false
 }
 
 // Exec is one successful execve in the tree.
@@ -53,6 +107,9 @@ type Losses struct {
 	// RecursionMisses counts times the kernel skipped the tracer's programs
 	// because one was already running on that CPU.
 	RecursionMisses uint64 `json:"recursion_misses"`
+	// ArgsDropped counts argument values not recorded because the map of
+	// values was full: the recorded sets are then incomplete.
+	ArgsDropped uint64 `json:"args_dropped,omitempty"`
 }
 
 // Any reports whether anything at all was lost.
@@ -87,6 +144,18 @@ func (r *Recording) Sort() {
 		}
 		return a.Nr < b.Nr
 	})
+	sort.Slice(r.Args, func(i, j int) bool {
+		a, b := r.Args[i], r.Args[j]
+		switch {
+		case a.ABI != b.ABI:
+			return rank[a.ABI] < rank[b.ABI]
+		case a.Nr != b.Nr:
+			return a.Nr < b.Nr
+		case a.Index != b.Index:
+			return a.Index < b.Index
+		}
+		return a.Value < b.Value
+	})
 }
 
 // UsedABIs returns the ABIs the recording has syscalls of, in ABIs order.
@@ -117,6 +186,11 @@ func Load(path string) (*Recording, error) {
 	for i, s := range r.Syscalls {
 		if _, ok := tables[s.ABI]; !ok {
 			return nil, fmt.Errorf("%s: syscall %d: unknown abi %q (want x86_64, i386 or x32)", path, i, s.ABI)
+		}
+	}
+	for i, a := range r.Args {
+		if _, ok := tables[a.ABI]; !ok {
+			return nil, fmt.Errorf("%s: args %d: unknown abi %q (want x86_64, i386 or x32)", path, i, a.ABI)
 		}
 	}
 	r.Sort()

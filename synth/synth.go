@@ -30,6 +30,11 @@ type Policy struct {
 	// Infer says what to add beyond what the trace proved; the zero value
 	// adds nothing.
 	Infer Infer
+	// Args allows the syscalls of recording.PinnedArgs only with the
+	// argument values recorded, when the recording has them complete and
+	// nothing else (a runtime baseline, an inference, an i386 use) needs
+	// the syscall unconditionally.
+	Args bool
 }
 
 // Infer is a kind of inference: syscalls added that a recording may not
@@ -76,6 +81,17 @@ type Entry struct {
 	Count     uint64        `json:"count"`
 	FirstPID  int           `json:"first_pid,omitempty"`
 	FirstComm string        `json:"first_comm,omitempty"`
+	// Args, with Policy.Args, are the argument values the syscall is
+	// allowed with; none means it is allowed with any.
+	Args []ArgValues `json:"args,omitempty"`
+}
+
+// ArgValues are the values one argument is allowed to have: compared
+// whole, or only under Mask.
+type ArgValues struct {
+	Index  int      `json:"index"`
+	Mask   uint64   `json:"mask,omitempty"`
+	Values []uint64 `json:"values"`
 }
 
 // Report says why each syscall is in the profile or denied in it.
@@ -155,8 +171,10 @@ func Synthesize(recs []*recording.Recording, p Policy) (*profiles.Profile, *Repo
 		rep.Syscalls = append(rep.Syscalls, e)
 	}
 	allow, abis = addBaseline(rep, allow, abis, merged, denied, p)
+	var inferred []goruntime.Syscall
 	if p.Infer == InferGo {
-		added := infer(merged, denied, rep)
+		added, inf := infer(merged, denied, rep)
+		inferred = inf
 		allow = append(allow, added...)
 		for _, a := range rep.inferredABIs() {
 			if !slices.Contains(abis, a) {
@@ -174,6 +192,11 @@ func Synthesize(recs []*recording.Recording, p Policy) (*profiles.Profile, *Repo
 	}
 
 	spec := profiles.Spec{Allow: allow, Deny: p.Deny}
+	if p.Args {
+		var conds []profiles.Cond
+		conds, allow = pinArgs(merged, p, denied, inferred, rep, allow)
+		spec.Allow, spec.Conditional = allow, conds
+	}
 	for _, a := range abis {
 		spec.ABIs = append(spec.ABIs, string(a))
 	}
@@ -188,7 +211,7 @@ func Synthesize(recs []*recording.Recording, p Policy) (*profiles.Profile, *Repo
 // issue and returns the names to allow. A reason already given (observed,
 // or a runtime's baseline) stays the reason; an explicit deny wins over an
 // inference, with a warning.
-func infer(merged *recording.Recording, denied map[string]bool, rep *Report) []string {
+func infer(merged *recording.Recording, denied map[string]bool, rep *Report) ([]string, []goruntime.Syscall) {
 	inf := goruntime.Infer(merged.Execs)
 	rep.GoBinaries = inf.Binaries
 	rep.Warnings = append(rep.Warnings, inf.Warnings...)
@@ -214,7 +237,93 @@ func infer(merged *recording.Recording, denied map[string]bool, rep *Report) []s
 		rep.Syscalls = append(rep.Syscalls, Entry{Name: s.Name, ABI: s.ABI, Nr: nr, Action: "allow", Reason: s.Reason})
 		allow = append(allow, s.Name)
 	}
-	return allow
+	return allow, inf.Syscalls
+}
+
+// pinArgs moves the syscalls whose argument values the recording has, in
+// full, from allow to conditional rules on those values, and records the
+// values in their report entries. It errs on the side of running: a
+// syscall stays unconditional when the values may be incomplete (fewer
+// values counted than calls, a full map of values), when an i386 or x32
+// call used it (those arguments are not recorded), when a runtime baseline
+// or a Go runtime inference needs it (with other arguments, for all we
+// know), or when policy denies it.
+func pinArgs(merged *recording.Recording, p Policy, denied map[string]bool, inferred []goruntime.Syscall, rep *Report, allow []string) ([]profiles.Cond, []string) {
+	if merged.Losses.ArgsDropped > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf(
+			"%d argument value(s) were not recorded (the map of values was full): no syscall is pinned to its arguments", merged.Losses.ArgsDropped))
+		return nil, allow
+	}
+	keep := map[string]bool{} // needed unconditionally
+	for _, s := range merged.Syscalls {
+		if s.ABI != recording.X86_64 {
+			keep[s.Name] = true
+		}
+	}
+	base, _ := baselineNames(p)
+	for _, n := range base {
+		keep[n] = true
+	}
+	for _, s := range inferred {
+		keep[s.Name] = true
+	}
+	var conds []profiles.Cond
+	pinned := map[string]bool{}
+	for _, pa := range recording.PinnedArgs {
+		if keep[pa.Name] || denied[pa.Name] {
+			continue
+		}
+		var calls, counted uint64
+		for _, s := range merged.Syscalls {
+			if s.ABI == pa.ABI && s.Nr == pa.Nr {
+				calls = s.Count
+			}
+		}
+		var values []uint64
+		for _, a := range merged.Args {
+			if a.ABI == pa.ABI && a.Nr == pa.Nr && a.Index == pa.Index {
+				counted += a.Count
+				values = append(values, a.Value&keptBits(pa.Mask))
+			}
+		}
+		if calls == 0 {
+			continue
+		}
+		if counted != calls {
+			if counted > 0 {
+				rep.Warnings = append(rep.Warnings, fmt.Sprintf(
+					"%s: %d call(s) but %d argument value(s) recorded: it stays allowed with any arguments", pa.Name, calls, counted))
+			}
+			continue
+		}
+		slices.Sort(values)
+		values = slices.Compact(values)
+		conds = append(conds, profiles.Cond{Name: pa.Name, Index: uint(pa.Index), Mask: pa.Mask, Values: values})
+		pinned[pa.Name] = true
+		for i := range rep.Syscalls {
+			e := &rep.Syscalls[i]
+			if e.ABI == pa.ABI && e.Nr == pa.Nr && e.Action == "allow" {
+				e.Args = []ArgValues{{Index: pa.Index, Mask: pa.Mask, Values: values}}
+			}
+		}
+	}
+	out := allow[:0:0]
+	for _, n := range allow {
+		if !pinned[n] {
+			out = append(out, n)
+		}
+	}
+	return conds, out
+}
+
+// keptBits is what a pinned argument compares: the bits of its mask, or
+// all of them. The tracer masks already; a recording read from a file may
+// not have been made by it.
+func keptBits(m uint64) uint64 {
+	if m == 0 {
+		return ^uint64(0)
+	}
+	return m
 }
 
 func (r *Report) inferredABIs() []recording.ABI {
@@ -261,6 +370,9 @@ func lossWarning(l recording.Losses) string {
 	if l.RecursionMisses > 0 {
 		parts = append(parts, fmt.Sprintf("%d tracer run(s) skipped by the kernel (recursion)", l.RecursionMisses))
 	}
+	if l.ArgsDropped > 0 {
+		parts = append(parts, fmt.Sprintf("%d argument value(s) not recorded (map of values full)", l.ArgsDropped))
+	}
 	return "the recording may be incomplete: " + strings.Join(parts, ", ")
 }
 
@@ -282,6 +394,12 @@ func merge(recs []*recording.Recording) *recording.Recording {
 	}
 	out := &recording.Recording{}
 	idx := map[key]int{}
+	type argKey struct {
+		abi       recording.ABI
+		nr, index int
+		value     uint64
+	}
+	argIdx := map[argKey]int{}
 	for _, r := range recs {
 		for _, s := range r.Syscalls {
 			k := key{s.ABI, s.Nr}
@@ -297,6 +415,16 @@ func merge(recs []*recording.Recording) *recording.Recording {
 		out.Losses.NrOutOfRange += r.Losses.NrOutOfRange
 		out.Losses.ExecEventsLost += r.Losses.ExecEventsLost
 		out.Losses.RecursionMisses += r.Losses.RecursionMisses
+		out.Losses.ArgsDropped += r.Losses.ArgsDropped
+		for _, a := range r.Args {
+			k := argKey{a.ABI, a.Nr, a.Index, a.Value}
+			if i, ok := argIdx[k]; ok {
+				out.Args[i].Count += a.Count
+				continue
+			}
+			argIdx[k] = len(out.Args)
+			out.Args = append(out.Args, a)
+		}
 	}
 	out.Sort()
 	return out

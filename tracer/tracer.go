@@ -38,6 +38,7 @@ const (
 	lossProcsFull = 0
 	lossNrRange   = 1
 	lossExecs     = 2
+	lossArgsFull  = 3
 )
 
 // Config sizes the tracer.
@@ -51,6 +52,9 @@ type Config struct {
 	// installing the container's filter and starting its process. It
 	// measures runtime baselines; a normal recording leaves it off.
 	FilteredOnly bool
+	// Args also records the first argument of the syscalls in
+	// recording.PinnedArgs (Recording.Args); clone's only under its mask.
+	Args bool
 }
 
 // Tracer is the loaded and attached eBPF tracer. It records one workload.
@@ -87,6 +91,11 @@ func New(cfg Config) (*Tracer, error) {
 	if cfg.FilteredOnly {
 		if err := spec.Variables["filtered_only"].Set(uint32(1)); err != nil {
 			return nil, fmt.Errorf("tracer: set filtered_only: %w", err)
+		}
+	}
+	if cfg.Args {
+		if err := spec.Variables["record_args"].Set(uint32(1)); err != nil {
+			return nil, fmt.Errorf("tracer: set record_args: %w", err)
 		}
 	}
 	t := &Tracer{readDone: make(chan struct{})}
@@ -364,8 +373,22 @@ func (t *Tracer) collect(rec *recording.Recording) (*recording.Recording, error)
 	errs = append(errs, e)
 	rec.Losses.ExecEventsLost, e = sum(lossExecs)
 	errs = append(errs, e)
+	rec.Losses.ArgsDropped, e = sum(lossArgsFull)
+	errs = append(errs, e)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	var ak tracerArgkey
+	var av uint64
+	it := t.objs.Argvals.Iterate()
+	for it.Next(&ak, &av) {
+		rec.Args = append(rec.Args, recording.ArgValue{
+			ABI: recording.X86_64, Nr: int(ak.Nr), Name: recording.Name(recording.X86_64, int(ak.Nr)),
+			Index: int(ak.Idx), Value: ak.Value, Count: av,
+		})
+	}
+	if err := it.Err(); err != nil {
+		return nil, fmt.Errorf("tracer: read argument values: %w", err)
 	}
 	// The kernel skips a program that is already running on the same CPU;
 	// such a skip is a syscall not counted. (The counter covers the whole

@@ -13,6 +13,13 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type tracerArgkey struct {
+	_     structs.HostLayout
+	Nr    uint32
+	Idx   uint32
+	Value uint64
+}
+
 type tracerExecEvent struct {
 	_        structs.HostLayout
 	Pid      uint32
@@ -47,6 +54,7 @@ type tracerStat struct {
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
 	tracerMapActive            = "active"
+	tracerMapArgvals           = "argvals"
 	tracerMapExecs             = "execs"
 	tracerMapLosses            = "losses"
 	tracerMapProcs             = "procs"
@@ -57,6 +65,7 @@ const (
 	tracerProgSchedProcessFork = "sched_process_fork"
 	tracerProgSysEnter         = "sys_enter"
 	tracerVarFilteredOnly      = "filtered_only"
+	tracerVarRecordArgs        = "record_args"
 	tracerVarUnusedExecEvent   = "unused_exec_event"
 )
 
@@ -113,6 +122,7 @@ type tracerProgramSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracerMapSpecs struct {
 	Active   *ebpf.MapSpec `ebpf:"active"`
+	Argvals  *ebpf.MapSpec `ebpf:"argvals"`
 	Execs    *ebpf.MapSpec `ebpf:"execs"`
 	Losses   *ebpf.MapSpec `ebpf:"losses"`
 	Procs    *ebpf.MapSpec `ebpf:"procs"`
@@ -125,6 +135,7 @@ type tracerMapSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracerVariableSpecs struct {
 	FilteredOnly    *ebpf.VariableSpec `ebpf:"filtered_only"`
+	RecordArgs      *ebpf.VariableSpec `ebpf:"record_args"`
 	UnusedExecEvent *ebpf.VariableSpec `ebpf:"unused_exec_event"`
 }
 
@@ -149,6 +160,7 @@ func (o *tracerObjects) Close() error {
 // It can be passed to loadTracerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracerMaps struct {
 	Active   *ebpf.Map `ebpf:"active"`
+	Argvals  *ebpf.Map `ebpf:"argvals"`
 	Execs    *ebpf.Map `ebpf:"execs"`
 	Losses   *ebpf.Map `ebpf:"losses"`
 	Procs    *ebpf.Map `ebpf:"procs"`
@@ -159,6 +171,7 @@ type tracerMaps struct {
 func (m *tracerMaps) Close() error {
 	return _TracerClose(
 		m.Active,
+		m.Argvals,
 		m.Execs,
 		m.Losses,
 		m.Procs,
@@ -172,6 +185,7 @@ func (m *tracerMaps) Close() error {
 // It can be passed to loadTracerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracerVariables struct {
 	FilteredOnly    *ebpf.Variable `ebpf:"filtered_only"`
+	RecordArgs      *ebpf.Variable `ebpf:"record_args"`
 	UnusedExecEvent *ebpf.Variable `ebpf:"unused_exec_event"`
 }
 

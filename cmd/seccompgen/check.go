@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -157,6 +158,13 @@ func runCheck(rf *recordFlags, pol synth.Policy, path string, update, strict, al
 		}
 		if !want.AdmitsABI(string(e.ABI)) || (!allowed[e.Name] && !conditional[e.Name]) {
 			res.Breaks = append(res.Breaks, e)
+		} else if conditional[e.Name] && len(e.Args) > 0 {
+			// With --args the run's values are known: a value FILE's
+			// conditions refuse breaks the workload as surely as a name.
+			if refused := refusedArgs(want, e.Name, e.Args); refused != nil {
+				e.Args = refused
+				res.Breaks = append(res.Breaks, e)
+			}
 		}
 	}
 	needed := set(got.Allowed())
@@ -221,9 +229,49 @@ func runCheck(rf *recordFlags, pol synth.Policy, path string, update, strict, al
 func describeEntry(e synth.Entry) string {
 	s := fmt.Sprintf("%s (%s)", e.Name, e.ABI)
 	if e.Reason == synth.ReasonObserved {
-		return s + fmt.Sprintf(": %d call(s), first by pid %d (%s)", e.Count, e.FirstPID, e.FirstComm)
+		s += fmt.Sprintf(": %d call(s), first by pid %d (%s)", e.Count, e.FirstPID, e.FirstComm)
+	} else {
+		s += ": " + e.Reason
 	}
-	return s + ": " + e.Reason
+	for _, a := range e.Args {
+		vals := make([]string, len(a.Values))
+		for i, v := range a.Values {
+			vals[i] = argNum(v)
+		}
+		if a.Mask != 0 {
+			s += fmt.Sprintf(", with arg%d & %s in {%s}", a.Index, argNum(a.Mask), strings.Join(vals, ", "))
+		} else {
+			s += fmt.Sprintf(", with arg%d in {%s}", a.Index, strings.Join(vals, ", "))
+		}
+	}
+	return s
+}
+
+// refusedArgs returns the values of args that prof's conditions for name
+// refuse, or nil.
+func refusedArgs(prof *profiles.Profile, name string, args []synth.ArgValues) []synth.ArgValues {
+	var out []synth.ArgValues
+	for _, a := range args {
+		var bad []uint64
+		for _, v := range a.Values {
+			if !prof.AllowsArg(name, uint(a.Index), a.Mask, v) {
+				bad = append(bad, v)
+			}
+		}
+		if bad != nil {
+			out = append(out, synth.ArgValues{Index: a.Index, Mask: a.Mask, Values: bad})
+		}
+	}
+	return out
+}
+
+// argNum prints an argument value as the diff does: enumerations in
+// decimal, flag sets in hex.
+func argNum(v uint64) string {
+	if v < 4096 {
+		return strconv.FormatUint(v, 10)
+	}
+	return fmt.Sprintf("%#x", v)
 }
 
 // synthesize is record's synthesis step: profile and report, with the

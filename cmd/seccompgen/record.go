@@ -28,6 +28,7 @@ type recordFlags struct {
 	infer    string
 	runtime  string
 	nnp      optBool
+	args     bool
 	// underSeccomp is the hidden measuring mode of
 	// scripts/measure-runtime-baseline (tracer.Config.FilteredOnly).
 	underSeccomp bool
@@ -41,6 +42,7 @@ func (f *recordFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.runtime, "runtime", synth.RuntimeNone, "also allow what container runtime `R` makes after installing the filter: "+strings.Join(synth.Runtimes(), ", ")+" (docs/runtimes.md)")
 	fs.Var(&f.nnp, "no-new-privileges", "with --runtime: add only the runtime's list for this setting of process.noNewPrivileges (default: both)")
 	fs.Lookup("no-new-privileges").NoOptDefVal = "true" // as a bool flag: alone it means true
+	fs.BoolVar(&f.args, "args", false, "also record the first argument of socket (domain), clone (namespace flags) and personality, and allow each only with the values seen (docs/args.md)")
 	fs.BoolVar(&f.underSeccomp, "only-under-seccomp", false, "count only syscalls made under a seccomp filter, until the next exec (measures runtime baselines)")
 	fs.MarkHidden("only-under-seccomp")
 }
@@ -60,6 +62,7 @@ func (f *recordFlags) policy() (synth.Policy, error) {
 		return p, fmt.Errorf("--infer: %w", err)
 	}
 	p.Infer = inf
+	p.Args = f.args
 	if f.underSeccomp {
 		// The measuring mode counts exactly what runs under a filter;
 		// what the runtime (runc is Go) could also do would falsify it.
@@ -125,7 +128,7 @@ func (f *recordFlags) trace(args []string) traced {
 	}
 	w.Env = env
 
-	t, err := tracer.New(tracer.Config{MaxProcs: f.maxProcs, FilteredOnly: f.underSeccomp})
+	t, err := tracer.New(tracer.Config{MaxProcs: f.maxProcs, FilteredOnly: f.underSeccomp, Args: f.args})
 	if err != nil {
 		return traced{status: exitFailure, err: err}
 	}
@@ -154,7 +157,7 @@ func init() {
 	)
 	c := &command{
 		Name:      "record",
-		UsageLine: "record [-o FILE] [--report FILE] [--deny LIST] [--user USER[:GROUP]] [--runtime R] -- CMD [ARG...]",
+		UsageLine: "record [-o FILE] [--report FILE] [--deny LIST] [--user USER[:GROUP]] [--runtime R] [--args] -- CMD [ARG...]",
 		Short:     "trace CMD's process tree and write the smallest profile that lets it run",
 		Long: `
 Record runs CMD under an eBPF tracer that sees every syscall of CMD, of every
@@ -187,11 +190,20 @@ A Go program's runtime makes syscalls on paths a short run may never reach
 go (the default) the profile also allows, for every Go binary the tree ran,
 what its runtime can issue (reason "inferred:go1.N-runtime" in the report);
 --infer none allows only what was observed. Nothing is inferred for non-Go
-programs. See docs/go-runtime.md.`,
+programs. See docs/go-runtime.md.
+
+--args also records the first argument of socket (the domain), clone (its
+namespace flags) and personality, on x86_64, and allows each only with the
+values seen: one ALLOW rule per value (SCMP_CMP_EQ; for clone
+SCMP_CMP_MASKED_EQ on the namespace flags). A syscall stays unconditional
+when the values may be incomplete, when an i386 call used it, or when
+--runtime or --infer go needs it. clone3 (a pointer) is never pinned. See
+docs/args.md.`,
 		Example: `	seccompgen record -o app.json -- ./app --port 8080
 	seccompgen record --report why.json --deny memfd_create,ptrace -o app.json -- make test
 	sudo seccompgen record --user nobody -o ls.json -- ls -l /
-	seccompgen record --runtime runc --no-new-privileges -o probe.json -- ./probe`,
+	seccompgen record --runtime runc --no-new-privileges -o probe.json -- ./probe
+	seccompgen record --args -o app.json -- ./app`,
 		UsageExit: exitFailure,
 	}
 	c.Flags = pflag.NewFlagSet("record", pflag.ContinueOnError)

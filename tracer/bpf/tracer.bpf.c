@@ -26,7 +26,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define LOSS_PROCS_FULL 0
 #define LOSS_NR_RANGE 1
 #define LOSS_EXEC_EVENTS 2
-#define NR_LOSSES 3
+#define LOSS_ARGS_FULL 3
+#define NR_LOSSES 4
 
 /* A tracked process is PENDING from its fork by seccompgen until it execs
  * the workload, then ACTIVE. While pending only that execve counts: what
@@ -43,6 +44,24 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * and only until their process's next exec (that execve included). A
  * constant, so the verifier drops the check when it is off. */
 volatile const __u32 filtered_only = 0;
+
+/* Set at load (Config.Args): also record the first argument of the few
+ * x86_64 syscalls whose profile rule can pin it (recording.PinnedArgs).
+ * A constant, so with it off the verifier drops the branch. */
+volatile const __u32 record_args = 0;
+
+#define NR_SOCKET_X86_64 41
+#define NR_CLONE_X86_64 56
+#define NR_PERSONALITY_X86_64 135
+/* clone's namespace-creating flags: the only bits of its flags pinned. */
+#define CLONE_NS_MASK (0x00020000ULL | 0x02000000ULL | 0x04000000ULL | 0x08000000ULL | \
+		       0x10000000ULL | 0x20000000ULL | 0x40000000ULL | 0x00000080ULL)
+
+struct argkey {
+	__u32 nr;
+	__u32 idx;
+	__u64 value;
+};
 
 struct proc {
 	__u32 state;
@@ -132,6 +151,16 @@ struct {
 	__type(value, __u64);
 } losses SEC(".maps");
 
+/* Distinct (syscall, argument, value) seen with record_args, and how
+ * often. A full map is counted in losses (LOSS_ARGS_FULL): the set of
+ * values is then incomplete, and userspace must not pin it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct argkey);
+	__type(value, __u64);
+} argvals SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
@@ -142,6 +171,25 @@ static __always_inline void lose(__u32 what)
 	__u64 *n = bpf_map_lookup_elem(&losses, &what);
 	if (n)
 		(*n)++;
+}
+
+static __always_inline void count_arg(__u32 nr, __u64 value)
+{
+	struct argkey k = { .nr = nr, .idx = 0, .value = value };
+	__u64 one = 1;
+	__u64 *n = bpf_map_lookup_elem(&argvals, &k);
+	if (n) {
+		__sync_fetch_and_add(n, 1);
+		return;
+	}
+	if (!bpf_map_update_elem(&argvals, &k, &one, BPF_NOEXIST))
+		return;
+	/* Another CPU may have inserted the key meanwhile; else the map is full. */
+	n = bpf_map_lookup_elem(&argvals, &k);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		lose(LOSS_ARGS_FULL);
 }
 
 SEC("tp_btf/sys_enter")
@@ -187,6 +235,13 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		bpf_get_current_comm(s->first_comm, sizeof(s->first_comm));
 	}
 	s->count++;
+	if (record_args && abi == ABI_X86_64 &&
+	    (nr == NR_SOCKET_X86_64 || nr == NR_CLONE_X86_64 || nr == NR_PERSONALITY_X86_64)) {
+		__u64 a0 = regs->di;
+		if (nr == NR_CLONE_X86_64)
+			a0 &= CLONE_NS_MASK;
+		count_arg((__u32)nr, a0);
+	}
 	return 0;
 }
 

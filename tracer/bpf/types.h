@@ -34,7 +34,10 @@ typedef struct {
 	int counter;
 } atomic_t;
 
-struct pt_regs;
+/* x86_64: the first syscall argument, as seccomp sees it. */
+struct pt_regs {
+	unsigned long di;
+} __attribute__((preserve_access_index));
 
 struct thread_info {
 	unsigned int status;

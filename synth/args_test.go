@@ -1,0 +1,190 @@
+package synth
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/seccompgen/seccompgen/profiles"
+	"github.com/seccompgen/seccompgen/recording"
+)
+
+func argv(name string, value, count uint64) recording.ArgValue {
+	nr, _ := recording.Number(recording.X86_64, name)
+	return recording.ArgValue{ABI: recording.X86_64, Nr: nr, Name: name, Index: 0, Value: value, Count: count}
+}
+
+// withArgs is a recording made with --args: two AF_UNIX and one AF_INET
+// socket, a fork (clone without namespace flags) and a personality query.
+func withArgs() *recording.Recording {
+	return &recording.Recording{
+		Syscalls: []recording.Syscall{
+			sys(recording.X86_64, "write", 1),
+			sys(recording.X86_64, "socket", 3),
+			sys(recording.X86_64, "clone", 1),
+			sys(recording.X86_64, "execve", 1),
+			sys(recording.X86_64, "personality", 1),
+		},
+		Args: []recording.ArgValue{
+			argv("socket", 2, 1),
+			argv("personality", 0xffffffff, 1),
+			argv("socket", 1, 2),
+			argv("clone", 0, 1),
+		},
+	}
+}
+
+func TestArgsGolden(t *testing.T) {
+	prof, rep, err := Synthesize([]*recording.Recording{withArgs()}, Policy{Deny: DefaultDeny, Args: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "args.json", prof.Bytes())
+	if diff := cmp.Diff([]string{"clone", "personality", "socket"}, prof.Conditional()); diff != "" {
+		t.Errorf("conditional (-want +got):\n%s", diff)
+	}
+	if slices.Contains(prof.Allowed(), "socket") {
+		t.Errorf("socket is allowed without conditions: %v", prof.Allowed())
+	}
+	warnings, err := profiles.Validate(prof, true)
+	if err != nil && !errors.Is(err, profiles.ErrNoLibseccomp) || len(warnings) > 0 {
+		t.Errorf("does not compile strictly with libseccomp: %v %v", err, warnings)
+	}
+	for name, want := range map[string][]ArgValues{
+		"socket":      {{Index: 0, Values: []uint64{1, 2}}},
+		"clone":       {{Index: 0, Mask: recording.CloneNamespaceFlags, Values: []uint64{0}}},
+		"personality": {{Index: 0, Values: []uint64{0xffffffff}}},
+		"write":       nil,
+	} {
+		e, _ := find(rep, name)
+		if diff := cmp.Diff(want, e.Args); diff != "" || e.Reason != ReasonObserved {
+			t.Errorf("report entry of %s: reason %q, args (-want +got):\n%s", name, e.Reason, diff)
+		}
+	}
+
+	// The same values in another order, or split over two recordings,
+	// give the same bytes.
+	a, b := withArgs(), withArgs()
+	slices.Reverse(a.Args)
+	a.Syscalls[1] = sys(recording.X86_64, "socket", 2)
+	a.Args[slices.IndexFunc(a.Args, func(v recording.ArgValue) bool { return v.Name == "socket" && v.Value == 1 })].Count = 1
+	b.Syscalls, b.Args = []recording.Syscall{sys(recording.X86_64, "socket", 1)}, []recording.ArgValue{argv("socket", 1, 1)}
+	again, _, err := Synthesize([]*recording.Recording{a, b}, Policy{Deny: DefaultDeny, Args: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(prof.Bytes()), string(again.Bytes())); diff != "" {
+		t.Errorf("not deterministic (-want +got):\n%s", diff)
+	}
+}
+
+// TestArgsOff: without Policy.Args the values change nothing.
+func TestArgsOff(t *testing.T) {
+	plain := withArgs()
+	plain.Args = nil
+	want, _, err := Synthesize([]*recording.Recording{plain}, Policy{Deny: DefaultDeny})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, rep, err := Synthesize([]*recording.Recording{withArgs()}, Policy{Deny: DefaultDeny})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want.Bytes()), string(got.Bytes())); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if e, _ := find(rep, "socket"); e.Args != nil {
+		t.Errorf("socket has args in the report: %v", e.Args)
+	}
+}
+
+// TestArgsFallBack: whatever may need other values stays unconditional.
+func TestArgsFallBack(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		edit      func(t *testing.T, r *recording.Recording, p *Policy)
+		unpinned  []string // allowed without conditions
+		denied    []string
+		conds     []string
+		warnsLike string
+	}{
+		{
+			name:      "values map full",
+			edit:      func(_ *testing.T, r *recording.Recording, _ *Policy) { r.Losses.ArgsDropped = 1 },
+			unpinned:  []string{"clone", "personality", "socket"},
+			warnsLike: "no syscall is pinned",
+		},
+		{
+			name: "fewer values than calls",
+			edit: func(_ *testing.T, r *recording.Recording, _ *Policy) {
+				r.Args = slices.DeleteFunc(r.Args, func(a recording.ArgValue) bool { return a.Name == "socket" && a.Value == 2 })
+			},
+			unpinned:  []string{"socket"},
+			conds:     []string{"clone", "personality"},
+			warnsLike: "socket: 3 call(s) but 2 argument value(s) recorded",
+		},
+		{
+			name: "recorded without --args",
+			edit: func(_ *testing.T, r *recording.Recording, _ *Policy) { r.Args = nil },
+			// Nothing to pin.
+			unpinned: []string{"clone", "personality", "socket"},
+		},
+		{
+			name: "i386 used it too",
+			edit: func(_ *testing.T, r *recording.Recording, _ *Policy) {
+				r.Syscalls = append(r.Syscalls, sys(recording.I386, "personality", 1))
+			},
+			unpinned: []string{"personality"},
+			conds:    []string{"clone", "socket"},
+		},
+		{
+			name:     "denied",
+			edit:     func(_ *testing.T, _ *recording.Recording, p *Policy) { p.Deny = append(p.Deny, "socket") },
+			denied:   []string{"memfd_create", "socket", "userfaultfd"},
+			conds:    []string{"clone", "personality"},
+			unpinned: nil,
+		},
+		{
+			// This test binary is a Go program: its runtime can call
+			// clone and socket with values this run did not show.
+			name: "Go runtime inference",
+			edit: func(t *testing.T, r *recording.Recording, p *Policy) {
+				r.Execs = goRecording(t).Execs
+				p.Infer = InferGo
+			},
+			unpinned: []string{"clone", "socket"},
+			conds:    []string{"personality"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, p := withArgs(), Policy{Deny: DefaultDeny, Args: true}
+			tc.edit(t, r, &p)
+			prof, rep, err := Synthesize([]*recording.Recording{r}, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range tc.unpinned {
+				if !slices.Contains(prof.Allowed(), n) {
+					t.Errorf("%s is not allowed unconditionally; conditional: %v", n, prof.Conditional())
+				}
+				if e, _ := find(rep, n); e.Args != nil {
+					t.Errorf("%s has args in the report: %v", n, e.Args)
+				}
+			}
+			if diff := cmp.Diff(tc.conds, prof.Conditional(), cmp.Comparer(func(a, b []string) bool { return len(a) == 0 && len(b) == 0 || slices.Equal(a, b) })); diff != "" {
+				t.Errorf("conditional (-want +got):\n%s", diff)
+			}
+			if tc.denied != nil {
+				if diff := cmp.Diff(tc.denied, prof.Denied()); diff != "" {
+					t.Errorf("denied (-want +got):\n%s", diff)
+				}
+			}
+			if tc.warnsLike != "" && !slices.ContainsFunc(rep.Warnings, func(w string) bool { return strings.Contains(w, tc.warnsLike) }) {
+				t.Errorf("no warning like %q: %q", tc.warnsLike, rep.Warnings)
+			}
+		})
+	}
+}
