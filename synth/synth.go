@@ -109,8 +109,8 @@ type Report struct {
 	DeniedButUsed []Entry `json:"denied_but_used,omitempty"`
 }
 
-// CheckPolicy validates the names in p; an unknown one is an error that
-// suggests the closest real name.
+// CheckPolicy validates p: the deny names (an unknown one is an error that
+// suggests the closest real name), the runtime and what to infer.
 func CheckPolicy(p Policy) error {
 	var errs []error
 	for _, name := range p.Deny {
@@ -121,6 +121,11 @@ func CheckPolicy(p Policy) error {
 	if err := checkRuntime(p.Runtime, p.NoNewPrivileges); err != nil {
 		errs = append(errs, err)
 	}
+	if p.Infer != "" {
+		if _, err := ParseInfer(string(p.Infer)); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -129,11 +134,6 @@ func CheckPolicy(p Policy) error {
 func Synthesize(recs []*recording.Recording, p Policy) (*profiles.Profile, *Report, error) {
 	if err := CheckPolicy(p); err != nil {
 		return nil, nil, err
-	}
-	if p.Infer != "" {
-		if _, err := ParseInfer(string(p.Infer)); err != nil {
-			return nil, nil, err
-		}
 	}
 	denied := map[string]bool{}
 	for _, n := range p.Deny {

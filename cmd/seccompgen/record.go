@@ -72,7 +72,7 @@ func (f *recordFlags) policy() (synth.Policy, error) {
 	if p.NoNewPrivileges != nil && (p.Runtime == "" || p.Runtime == synth.RuntimeNone) {
 		return p, errors.New("--no-new-privileges: needs --runtime (it picks that runtime's list)")
 	}
-	if err := synth.CheckPolicy(p); err != nil {
+	if err := synth.CheckPolicy(synth.Policy{Runtime: p.Runtime, NoNewPrivileges: p.NoNewPrivileges}); err != nil {
 		return p, fmt.Errorf("--runtime: %w", err)
 	}
 	return p, nil
