@@ -390,3 +390,34 @@ func TestRecordWithoutPrivileges(t *testing.T) {
 		t.Errorf("as nobody:\n%s\nwant:\n%s", out, want)
 	}
 }
+
+// TestRecordWaitsForLeftoverProcesses: CMD (a shell) exits at once, leaving
+// a background process behind. record waits for it, and a signal sent to
+// seccompgen then reaches it, since CMD is gone.
+func TestRecordWaitsForLeftoverProcesses(t *testing.T) {
+	testenv.RequireBPF(t)
+	testenv.RequireTool(t, "gcc")
+	prog := buildC(t, "sigterm")
+	prof := filepath.Join(t.TempDir(), "p.json")
+	c, stderr := startRecord(t, prof, "/bin/sh", "-c", prog+" & exit 5")
+	done := make(chan struct{})
+	go func() { c.Wait(); close(done) }()
+	select {
+	case <-done:
+		t.Fatalf("record ended while the background process still ran; stderr:\n%s", stderr)
+	case <-time.After(300 * time.Millisecond):
+	}
+	c.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("seccompgen did not end after SIGTERM reached the leftover process")
+	}
+	if got := c.ProcessState.ExitCode(); got != 5 {
+		t.Errorf("status %d, want the shell's own 5; stderr:\n%s", got, stderr)
+	}
+	// The leftover's syscalls are the workload's too.
+	if p := readProfile(t, prof); !p.allowed()["rt_sigaction"] {
+		t.Errorf("profile lacks the background program's syscalls: %v", p.allowed())
+	}
+}
