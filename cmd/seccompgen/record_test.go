@@ -134,6 +134,7 @@ func TestRecordIgnoresProcessesOutsideTheTree(t *testing.T) {
 
 func TestRecord32Bit(t *testing.T) {
 	testenv.RequireBPF(t)
+	testenv.RequireIA32(t)
 	testenv.RequireTool(t, "gcc")
 	hello := buildC(t, "hello32", "-m32")
 	p, rep, r := record(t, nil, hello)
