@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -16,6 +17,9 @@ type Profile struct {
 	name  string // where it came from, for messages: a path or "docker-default"
 	about string // docker-default: the target it was resolved for
 	spec  specs.LinuxSeccomp
+	// logBadArch makes Compile log, not kill, a syscall of an
+	// architecture spec does not list (LogMode).
+	logBadArch bool
 }
 
 // Name returns where the profile came from: the name given to Parse, the
@@ -42,7 +46,15 @@ type Spec struct {
 	// Conditional allows syscalls only when one argument has one of the
 	// given values. A name also in Allow or Deny gets no conditional rule.
 	Conditional []Cond
+	// NoSys lists syscalls that fail with ENOSYS, as if the kernel lacked
+	// them, so that callers fall back to an older syscall the profile can
+	// filter (clone3 -> clone). A name also in Allow or Deny is left out.
+	NoSys []string
 }
+
+// ENOSYS is the errno of Spec.NoSys rules: callers take it for "this
+// kernel lacks the syscall" and fall back, where EPERM makes them fail.
+const ENOSYS = 38
 
 // Cond allows the syscall Name only when argument Index has one of Values:
 // compared whole (SCMP_CMP_EQ), or, when Mask is not 0, only the bits of
@@ -85,6 +97,17 @@ func Generate(s Spec) (*Profile, error) {
 		p.spec.Syscalls = append(p.spec.Syscalls, specs.LinuxSyscall{Names: allow, Action: specs.ActAllow})
 	}
 	p.spec.Syscalls = append(p.spec.Syscalls, condRules(s.Conditional, set(allow), denied)...)
+	var nosys []string
+	for name := range set(s.NoSys) {
+		if !denied[name] && !slices.Contains(allow, name) {
+			nosys = append(nosys, name)
+		}
+	}
+	if len(nosys) > 0 {
+		sort.Strings(nosys)
+		enosys := uint(ENOSYS)
+		p.spec.Syscalls = append(p.spec.Syscalls, specs.LinuxSyscall{Names: nosys, Action: specs.ActErrno, ErrnoRet: &enosys})
+	}
 	if len(denied) > 0 {
 		deny := make([]string, 0, len(denied))
 		for name := range denied {
@@ -217,19 +240,31 @@ func WriteFile(path string, data []byte) error {
 }
 
 // LogMode returns a copy of p that logs instead of denying: the default
-// action and every rule that does not allow become SCMP_ACT_LOG. Under it a
-// workload runs as if unconfined, and the kernel still sees a filter.
+// action, every rule that does not allow, and the action for a syscall of
+// an architecture p does not list (libseccomp kills by default) become
+// SCMP_ACT_LOG. Under it a workload runs as if unconfined, and the kernel
+// still sees a filter.
+//
+// An unconditional ERRNO(ENOSYS) rule is kept as it is: it says "this
+// kernel lacks the syscall", and callers fall back to an older one
+// (clone3 -> clone, as under Spec.NoSys and Docker's default). Logging it
+// would run a path the enforced profile never lets run and report the
+// fallback's absence as a denial.
 func (p *Profile) LogMode() *Profile {
-	q := &Profile{name: p.name, spec: p.spec}
+	q := &Profile{name: p.name, spec: p.spec, logBadArch: true}
 	q.spec.DefaultAction, q.spec.DefaultErrnoRet = specs.ActLog, nil
 	q.spec.Syscalls = make([]specs.LinuxSyscall, len(p.spec.Syscalls))
 	for i, r := range p.spec.Syscalls {
-		if r.Action != specs.ActAllow {
+		if r.Action != specs.ActAllow && !isNoSys(r) {
 			r.Action, r.ErrnoRet = specs.ActLog, nil
 		}
 		q.spec.Syscalls[i] = r
 	}
 	return q
+}
+
+func isNoSys(r specs.LinuxSyscall) bool {
+	return r.Action == specs.ActErrno && r.ErrnoRet != nil && *r.ErrnoRet == ENOSYS && len(r.Args) == 0
 }
 
 // AdmitsABI reports whether a syscall of the named ABI ("x86_64", "i386",

@@ -67,6 +67,11 @@ func Compile(p *Profile) (prog []byte, flags uint, err error) {
 		return nil, 0, fmt.Errorf("profiles: %w", err)
 	}
 	defer filter.Release()
+	if p.logBadArch {
+		if err := filter.SetBadArchAction(libseccomp.ActLog); err != nil {
+			return nil, 0, fmt.Errorf("profiles: log syscalls of other architectures: %w", err)
+		}
+	}
 	if prog, err = export(filter); err != nil {
 		return nil, 0, fmt.Errorf("profiles: compile: %w", err)
 	}

@@ -143,7 +143,7 @@ func TestArgsFallBack(t *testing.T) {
 		{
 			name:     "denied",
 			edit:     func(_ *testing.T, _ *recording.Recording, p *Policy) { p.Deny = append(p.Deny, "socket") },
-			denied:   []string{"memfd_create", "socket", "userfaultfd"},
+			denied:   []string{"clone3", "memfd_create", "socket", "userfaultfd"},
 			conds:    []string{"clone", "personality"},
 			unpinned: nil,
 		},

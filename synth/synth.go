@@ -69,6 +69,11 @@ const (
 	// ReasonInferred prefixes the reasons of inferred syscalls:
 	// "inferred:go1.26-runtime", "inferred:cgo-glibc".
 	ReasonInferred = "inferred:"
+	// ReasonCloneFallback: with Policy.Args and clone pinned, clone3 fails
+	// with ENOSYS (a filter cannot read its flags, which are behind a
+	// pointer), so the C library and the Go runtime fall back to clone,
+	// whose namespace flags the profile checks.
+	ReasonCloneFallback = "args:clone3-enosys-falls-back-to-clone"
 )
 
 // Entry is one decision of the report.
@@ -107,6 +112,9 @@ type Report struct {
 	// DeniedButUsed lists explicit denies the workload made: under the
 	// profile those calls fail with EPERM.
 	DeniedButUsed []Entry `json:"denied_but_used,omitempty"`
+	// IOUring says the workload used io_uring, and whether the profile
+	// allows it; nil when it did not use it.
+	IOUring *IOUringUse `json:"io_uring,omitempty"`
 }
 
 // CheckPolicy validates p: the deny names (an unknown one is an error that
@@ -190,12 +198,14 @@ func Synthesize(recs []*recording.Recording, p Policy) (*profiles.Profile, *Repo
 	if merged.Losses.Any() {
 		rep.Warnings = append(rep.Warnings, lossWarning(merged.Losses))
 	}
+	ioUring(merged, denied, p, rep)
 
 	spec := profiles.Spec{Allow: allow, Deny: p.Deny}
 	if p.Args {
 		var conds []profiles.Cond
 		conds, allow = pinArgs(merged, p, denied, inferred, rep, allow)
 		spec.Allow, spec.Conditional = allow, conds
+		spec.Allow, spec.NoSys = cloneFallback(merged, conds, denied, rep, spec.Allow)
 	}
 	for _, a := range abis {
 		spec.ABIs = append(spec.ABIs, string(a))

@@ -35,6 +35,9 @@ type checkResult struct {
 	Policy []string `json:"policy"`
 	// Looser: what the profile allows that the run did not need.
 	Looser []string `json:"looser"`
+	// Unchecked: syscalls the run made that FILE allows only under
+	// argument conditions whose values were not recorded.
+	Unchecked []string `json:"unchecked,omitempty"`
 	// Status is CMD's exit status.
 	Status   int    `json:"status"`
 	ExitCode int    `json:"exit_code"`
@@ -67,6 +70,10 @@ the code. Verdicts, most severe first:
                       need not reach every path, so this is a warning (exit 0);
                       with --strict, exit 1.
   in-sync             exit 0, one line.
+
+When FILE allows socket, clone or personality only under argument
+conditions, check records their arguments (as --args does) and a value the
+conditions refuse is a break; conditions it cannot check are named.
 
 --update rewrites FILE with the profile this run needs (canonical form,
 atomically) and exits 0. A CMD that fails (non-zero status) makes check exit
@@ -130,7 +137,14 @@ func runCheck(rf *recordFlags, pol synth.Policy, path string, update, strict, al
 		return fail("%v", err)
 	}
 
-	tr := rf.trace(args)
+	trf := *rf
+	if want != nil && !rf.args && len(pinnableConditions(want)) > 0 {
+		// FILE allows some syscalls only with certain argument values:
+		// record those values, or "in sync" would vouch for conditions
+		// nothing checked. The synthesized profile stays unpinned.
+		trf.args = true
+	}
+	tr := trf.trace(args)
 	if tr.err != nil {
 		return fail("%v", tr.err)
 	}
@@ -158,10 +172,18 @@ func runCheck(rf *recordFlags, pol synth.Policy, path string, update, strict, al
 		}
 		if !want.AdmitsABI(string(e.ABI)) || (!allowed[e.Name] && !conditional[e.Name]) {
 			res.Breaks = append(res.Breaks, e)
-		} else if conditional[e.Name] && len(e.Args) > 0 {
-			// With --args the run's values are known: a value FILE's
-			// conditions refuse breaks the workload as surely as a name.
-			if refused := refusedArgs(want, e.Name, e.Args); refused != nil {
+		} else if conditional[e.Name] {
+			// The run's values are known (recorded for --args, or because
+			// FILE has conditions): a value FILE's conditions refuse breaks
+			// the workload as surely as a name.
+			args := e.Args
+			if len(args) == 0 {
+				args = observedArgs(tr.rec, e)
+			}
+			if len(args) == 0 {
+				res.Unchecked = append(res.Unchecked, fmt.Sprintf("%s (%s)", e.Name, e.ABI))
+			}
+			if refused := refusedArgs(want, e.Name, args); refused != nil {
 				e.Args = refused
 				res.Breaks = append(res.Breaks, e)
 			}
@@ -204,6 +226,10 @@ func runCheck(rf *recordFlags, pol synth.Policy, path string, update, strict, al
 	}
 	if len(res.Policy) > 0 {
 		fmt.Fprintf(&msg, "seccompgen check: policy drift:\n  %s\n", strings.Join(res.Policy, "\n  "))
+	}
+	if len(res.Unchecked) > 0 {
+		sort.Strings(res.Unchecked)
+		fmt.Fprintf(&msg, "seccompgen check: %s allows these only under argument conditions whose values the tracer does not record, so they went unchecked: %s\n", path, strings.Join(res.Unchecked, " "))
 	}
 	if len(res.Looser) > 0 {
 		fmt.Fprintf(&msg, "seccompgen check: %s allows %d syscall(s) this run did not use (a short run need not reach every path): %s\n", path, len(res.Looser), strings.Join(res.Looser, " "))

@@ -32,10 +32,12 @@ type recordFlags struct {
 	// underSeccomp is the hidden measuring mode of
 	// scripts/measure-runtime-baseline (tracer.Config.FilteredOnly).
 	underSeccomp bool
+	fs           *pflag.FlagSet // to tell a --deny given from the default
 }
 
 func (f *recordFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.deny, "deny", strings.Join(synth.DefaultDeny, ","), "comma-separated syscalls to deny even if used (\"\" for none)")
+	f.fs = fs
+	fs.StringVar(&f.deny, "deny", strings.Join(synth.DefaultDeny, ","), "comma-separated syscalls to deny even if used (\"\" for none); io_uring names its three syscalls; with --args the default adds io_uring (docs/io_uring.md)")
 	fs.StringVar(&f.user, "user", "", "run CMD as `USER[:GROUP]` (names or numbers); the tracer still runs as root")
 	fs.Uint32Var(&f.maxProcs, "max-procs", 32768, "how many processes of the tree can be alive at once (more are counted as lost)")
 	fs.StringVar(&f.infer, "infer", string(synth.InferGo), "what to allow beyond the trace: `go|none` (go: what the Go runtime of each Go binary can issue on paths the run missed, see docs/go-runtime.md; none: nothing)")
@@ -54,6 +56,12 @@ func (f *recordFlags) policy() (synth.Policy, error) {
 			p.Deny = append(p.Deny, n)
 		}
 	}
+	if f.args && (f.fs == nil || !f.fs.Changed("deny")) {
+		// An argument-pinned profile that allows io_uring promises what
+		// it cannot keep: a ring opens any socket or file, unfiltered.
+		p.Deny = append(p.Deny, "io_uring")
+	}
+	p.Deny = synth.ExpandDeny(p.Deny)
 	if err := synth.CheckPolicy(p); err != nil {
 		return p, fmt.Errorf("--deny: %w", err)
 	}
@@ -197,8 +205,15 @@ namespace flags) and personality, on x86_64, and allows each only with the
 values seen: one ALLOW rule per value (SCMP_CMP_EQ; for clone
 SCMP_CMP_MASKED_EQ on the namespace flags). A syscall stays unconditional
 when the values may be incomplete, when an i386 call used it, or when
---runtime or --infer go needs it. clone3 (a pointer) is never pinned. See
-docs/args.md.`,
+--runtime or --infer go needs it. When clone is pinned, clone3 (whose flags
+are behind a pointer, out of a filter's reach) fails with ENOSYS, and the C
+library and the Go runtime fall back to clone. With --args the default
+--deny also denies io_uring, whose rings open sockets and files no filter
+sees. See docs/args.md and docs/io_uring.md.
+
+A workload that uses io_uring gets a warning (and "io_uring" in the
+report): a profile that allows io_uring does not bind what the ring does.
+--deny memfd_create,userfaultfd,io_uring denies it.`,
 		Example: `	seccompgen record -o app.json -- ./app --port 8080
 	seccompgen record --report why.json --deny memfd_create,ptrace -o app.json -- make test
 	sudo seccompgen record --user nobody -o ls.json -- ls -l /

@@ -37,7 +37,9 @@ tracer, and seccompgen prints every syscall the profile would have denied,
 with count and first pid/comm. It then exits 1 if there was any, else with
 CMD's status. (The kernel runs seccomp before the tracer sees a syscall, so
 complain mode must not enforce: an enforcing filter would hide what it
-denies.)
+denies.) A syscall of an ABI the profile does not list (i386 through int
+0x80, x32) is logged and listed too, where an enforcing filter kills the
+process. ENOSYS rules stay in force, so callers take their fallback.
 
 The exit status is CMD's own (128+N if signal N killed it); 125 when
 seccompgen failed, 126 when CMD cannot be run, 127 when it is not found.
