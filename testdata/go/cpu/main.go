@@ -18,7 +18,7 @@ func spin() {
 	var x uint64 = 1
 	for {
 		// No calls in the loop: no cooperative preemption point.
-		for i := uint64(0); i < 1<<24; i++ {
+		for i := uint64(0); i < 1<<16; i++ {
 			x = x*6364136223846793005 + i
 		}
 		sink.Store(x)
