@@ -2,7 +2,6 @@ package profiles
 
 import (
 	"errors"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,8 +10,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata")
 
 // testTarget is fixed so results do not depend on the machine running the
 // tests.
