@@ -168,7 +168,7 @@ func Synthesize(recs []*recording.Recording, p Policy) (*profiles.Profile, *Repo
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf(
 				"the workload called %s %d time(s) (first by pid %d, %s) but policy denies it: under this profile that call fails with EPERM",
 				s.Name, s.Count, s.FirstPID, s.FirstComm))
-		} else if strings.HasPrefix(s.Name, "nr:") {
+		} else if recording.IsNrName(s.Name) {
 			// A number the syscall table does not know cannot be named in
 			// an OCI profile; say so instead of dropping it silently.
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf(
@@ -351,7 +351,7 @@ func (r *Report) Allowed() (observed, inferred []string) {
 	obs, inf := map[string]bool{}, map[string]bool{}
 	for _, e := range r.Syscalls {
 		switch {
-		case e.Action != Allow || strings.HasPrefix(e.Name, "nr:"):
+		case e.Action != Allow || recording.IsNrName(e.Name):
 		case e.Reason == ReasonObserved:
 			obs[e.Name] = true
 		case strings.HasPrefix(e.Reason, ReasonInferred):
