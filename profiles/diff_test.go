@@ -108,7 +108,7 @@ func TestSummary(t *testing.T) {
 		{"app.json", "app.json allows 12 syscalls; docker-default (x86_64, 14 default caps, kernel 6.1) allows 370; 358 fewer, 0 beyond it"},
 	}
 	for _, tc := range tests {
-		got, err := Summary(p, tc.name, testTarget)
+		got, err := summary(p, tc.name, testTarget)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,7 +120,7 @@ func TestSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := Summary(d, "", testTarget)
+	got, err := summary(d, "", testTarget)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -307,8 +307,8 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Name() != "docker-default" {
-		t.Errorf("Name() = %q, want docker-default", d.Name())
+	if d.name != "docker-default" {
+		t.Errorf("name = %q, want docker-default", d.name)
 	}
 	p, err := Load("testdata/profiles/conditional.json", testTarget)
 	if err != nil {

@@ -2,8 +2,6 @@ package recording
 
 import (
 	"encoding/json"
-	"fmt"
-	"os"
 	"sort"
 )
 
@@ -73,16 +71,6 @@ var PinnedArgs = []PinnedArg{
 	{ABI: X86_64, Name: "socket", Nr: 41, Index: 0},                           // domain
 	{ABI: X86_64, Name: "clone", Nr: 56, Index: 0, Mask: CloneNamespaceFlags}, // flags
 	{ABI: X86_64, Name: "personality", Nr: 135, Index: 0},                     // persona
-}
-
-// Pinned returns the PinnedArg of the syscall named name in abi.
-func Pinned(abi ABI, name string) (PinnedArg, bool) {
-	for _, p := range PinnedArgs {
-		if p.ABI == abi && p.Name == name {
-			return p, true
-		}
-	}
-	return PinnedArg{}, false
 }
 
 // Exec is one successful execve in the tree.
@@ -171,30 +159,6 @@ func (r *Recording) UsedABIs() []ABI {
 		}
 	}
 	return out
-}
-
-// Load reads a recording saved with Save.
-func Load(path string) (*Recording, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var r Recording
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	for i, s := range r.Syscalls {
-		if _, ok := tables[s.ABI]; !ok {
-			return nil, fmt.Errorf("%s: syscall %d: unknown abi %q (want x86_64, i386 or x32)", path, i, s.ABI)
-		}
-	}
-	for i, a := range r.Args {
-		if _, ok := tables[a.ABI]; !ok {
-			return nil, fmt.Errorf("%s: args %d: unknown abi %q (want x86_64, i386 or x32)", path, i, a.ABI)
-		}
-	}
-	r.Sort()
-	return &r, nil
 }
 
 // Marshal returns the recording as indented JSON with a trailing newline.

@@ -244,9 +244,6 @@ func (t *Tracer) Start(w Workload) (*Run, error) {
 	return &Run{t: t, proc: proc, start: time.Now()}, nil
 }
 
-// Pid is the workload's first process.
-func (r *Run) Pid() int { return r.proc.Pid }
-
 // Signal sends sig to the workload's first process while it lives, and
 // after that to every process of the tree still running.
 func (r *Run) Signal(sig os.Signal) {
