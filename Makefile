@@ -10,7 +10,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo devel)
 DEBS     := gcc libc6-dev libseccomp-dev gcc-multilib runc busybox-static strace
 GEN_DEBS := clang llvm libbpf-dev
 
-.PHONY: all deps gen-deps build test fuzz bench demo generate check-generate fmt vet clean
+.PHONY: all deps gen-deps build test fuzz profiles check-profiles bench demo generate check-generate fmt vet clean FORCE
 
 all: build
 

@@ -64,7 +64,8 @@ const CloneNamespaceFlags = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 |
 	0x10000000 | 0x20000000 | 0x40000000 | 0x00000080
 
 // PinnedArgs are the arguments recorded with tracer.Config.Args; they must
-// match the tracer's eBPF program. Each first argument is a plain value
+// match the tracer's eBPF program (its enum pinned and CLONE_NS_MASK,
+// checked by tracer's TestConstants). Each first argument is a plain value
 // (clone3's is a pointer, which a seccomp filter cannot look behind), and
 // only the x86_64 ABI's: i386 reaches socket through socketcall.
 var PinnedArgs = []PinnedArg{
