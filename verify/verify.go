@@ -116,54 +116,89 @@ func (r Result) Verdict() Verdict {
 // needs (deny entries are the policy's, not the run's) by ABI, name and,
 // when the entry carries recorded argument values, by those values.
 func Check(p *profiles.Profile, needs []synth.Entry, o Options) Result {
-	allowed, conditional, denied := set(p.Allowed()), set(p.Conditional()), set(p.Denied())
+	k := sets{p: p, allowed: set(p.Allowed()), conditional: set(p.Conditional()), denied: set(p.Denied())}
 	var r Result
 	for _, e := range needs {
 		if e.Action != synth.Allow {
 			continue
 		}
+		f, ok := k.refusal(e)
 		switch {
-		case !p.AdmitsABI(string(e.ABI)):
-			r.Refusals = append(r.Refusals, Refusal{Entry: e, Kind: ABINotAdmitted})
-		case allowed[e.Name]:
-		case !conditional[e.Name]:
-			r.Refusals = append(r.Refusals, Refusal{Entry: e, Kind: NameNotAllowed})
-		case len(e.Args) == 0:
-			r.Unchecked = append(r.Unchecked, Refusal{Entry: e, Kind: ConditionsUnchecked})
+		case !ok:
+		case f.Kind == ConditionsUnchecked:
+			r.Unchecked = append(r.Unchecked, f)
 		default:
-			// The run's values are known: a value the conditions refuse
-			// breaks the workload as surely as a name.
-			if refused := refusedArgs(p, e.Name, e.Args); refused != nil {
-				e.Args = refused
-				r.Refusals = append(r.Refusals, Refusal{Entry: e, Kind: ArgRefused})
-			}
+			r.Refusals = append(r.Refusals, f)
 		}
 	}
 	if o.Needed != nil {
-		needed := set(o.Needed)
-		r.Needed = len(o.Needed)
-		for _, n := range p.Allowed() {
-			if !needed[n] && !denied[n] {
-				r.Looser = append(r.Looser, n)
-			}
+		r.Needed, r.Looser = len(o.Needed), k.looser(o.Needed)
+	}
+	r.Policy = k.drift(o.Deny)
+	return r
+}
+
+// sets are a profile's names by verdict, computed once per Check.
+type sets struct {
+	p                            *profiles.Profile
+	allowed, conditional, denied map[string]bool
+}
+
+// refusal says what the profile makes of one need, if anything.
+func (k sets) refusal(e synth.Entry) (Refusal, bool) {
+	switch {
+	case !k.p.AdmitsABI(string(e.ABI)):
+		return Refusal{Entry: e, Kind: ABINotAdmitted}, true
+	case k.allowed[e.Name]:
+		return Refusal{}, false
+	case !k.conditional[e.Name]:
+		return Refusal{Entry: e, Kind: NameNotAllowed}, true
+	case len(e.Args) == 0:
+		return Refusal{Entry: e, Kind: ConditionsUnchecked}, true
+	}
+	// The run's values are known: a value the conditions refuse breaks
+	// the workload as surely as a name.
+	refused := refusedArgs(k.p, e.Name, e.Args)
+	if refused == nil {
+		return Refusal{}, false
+	}
+	e.Args = refused
+	return Refusal{Entry: e, Kind: ArgRefused}, true
+}
+
+// looser returns, sorted, what the profile allows unconditionally beyond
+// needed, explicit denies aside.
+func (k sets) looser(needed []string) []string {
+	need := set(needed)
+	var out []string
+	for _, n := range k.p.Allowed() {
+		if !need[n] && !k.denied[n] {
+			out = append(out, n)
 		}
 	}
-	for _, n := range o.Deny {
+	return out
+}
+
+// drift returns the explicit denies of the policy the profile does not
+// keep: allowed ones first, each kind sorted by name.
+func (k sets) drift(deny []string) []Drift {
+	var out []Drift
+	for _, n := range deny {
 		switch {
-		case allowed[n] || conditional[n]:
-			r.Policy = append(r.Policy, Drift{Name: n, Kind: DenyAllowed})
-		case !denied[n]:
-			r.Policy = append(r.Policy, Drift{Name: n, Kind: DenyMissing})
+		case k.allowed[n] || k.conditional[n]:
+			out = append(out, Drift{Name: n, Kind: DenyAllowed})
+		case !k.denied[n]:
+			out = append(out, Drift{Name: n, Kind: DenyMissing})
 		}
 	}
-	sort.Slice(r.Policy, func(i, j int) bool {
-		a, b := r.Policy[i], r.Policy[j]
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
 		if a.Kind != b.Kind {
 			return a.Kind == DenyAllowed
 		}
 		return a.Name < b.Name
 	})
-	return r
+	return out
 }
 
 // Needs turns what a recording saw into needs for Check: each syscall,
