@@ -119,10 +119,10 @@ func (c *Comparison) Summary(aName, bName string) string {
 	return s + fmt.Sprintf("%d fewer, %d beyond it", len(onlyB), len(onlyA))
 }
 
-// Summary compares p with Docker's default profile resolved for t and
-// returns the one-line summary that `record --diff` prints. name is how to
-// call p ("app.json"); "" uses p.Name(), or "the profile".
-func Summary(p *Profile, name string, t Target) (string, error) {
+// summary compares p with Docker's default profile resolved for t and
+// returns the comparison's one-line summary. name is how to call p
+// ("app.json"); "" uses p's name, or "the profile".
+func summary(p *Profile, name string, t Target) (string, error) {
 	d, err := DockerDefault(t)
 	if err != nil {
 		return "", err

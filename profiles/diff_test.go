@@ -1,11 +1,12 @@
 package profiles
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/seccompgen/seccompgen/internal/golden"
 )
 
 // generated is a profile as the pipeline writes one: a small allow list
@@ -40,25 +41,6 @@ func load(t *testing.T, name string) *Profile {
 	return p
 }
 
-// golden compares got with testdata/NAME, or rewrites it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
-}
-
 func TestDiffGolden(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -73,8 +55,8 @@ func TestDiffGolden(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Diff(tc.a(t), tc.b(t))
-			golden(t, "diff/"+tc.name+".txt", []byte(c.Text(tc.aName, "")))
-			golden(t, "diff/"+tc.name+".json", c.JSON(tc.aName, ""))
+			golden.Check(t, "diff/"+tc.name+".txt", []byte(c.Text(tc.aName, "")))
+			golden.Check(t, "diff/"+tc.name+".json", c.JSON(tc.aName, ""))
 			if got := c.Differs(); got != tc.differs {
 				t.Errorf("Differs() = %v, want %v", got, tc.differs)
 			}
@@ -126,7 +108,7 @@ func TestSummary(t *testing.T) {
 		{"app.json", "app.json allows 12 syscalls; docker-default (x86_64, 14 default caps, kernel 6.1) allows 370; 358 fewer, 0 beyond it"},
 	}
 	for _, tc := range tests {
-		got, err := Summary(p, tc.name, testTarget)
+		got, err := summary(p, tc.name, testTarget)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -138,7 +120,7 @@ func TestSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := Summary(d, "", testTarget)
+	got, err := summary(d, "", testTarget)
 	if err != nil {
 		t.Fatal(err)
 	}

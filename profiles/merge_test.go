@@ -109,7 +109,7 @@ func TestMerge(t *testing.T) {
 func TestMergeIdempotent(t *testing.T) {
 	gen := generated(t)
 	for _, p := range []*Profile{gen, load(t, DockerDefaultName), load(t, "hand-a.json"), load(t, "hand-b.json"), load(t, "conditional.json")} {
-		t.Run(p.Name(), func(t *testing.T) {
+		t.Run(p.name, func(t *testing.T) {
 			m, err := Merge(p, p)
 			if err != nil {
 				t.Fatal(err)

@@ -36,7 +36,7 @@ func checkSyscall(name string) error {
 	if recording.Known(name) || dockerNames()[name] || (knownByLibseccomp != nil && knownByLibseccomp(name)) {
 		return nil
 	}
-	if strings.HasPrefix(name, "nr:") {
+	if recording.IsNrName(name) {
 		return fmt.Errorf("syscall %q: profiles name syscalls, not numbers", name)
 	}
 	return recording.CheckName(name)

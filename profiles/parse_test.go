@@ -2,7 +2,6 @@ package profiles
 
 import (
 	"errors"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,8 +10,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata")
 
 // testTarget is fixed so results do not depend on the machine running the
 // tests.
@@ -310,8 +307,8 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Name() != "docker-default" {
-		t.Errorf("Name() = %q, want docker-default", d.Name())
+	if d.name != "docker-default" {
+		t.Errorf("name = %q, want docker-default", d.name)
 	}
 	p, err := Load("testdata/profiles/conditional.json", testTarget)
 	if err != nil {

@@ -22,11 +22,6 @@ type Profile struct {
 	logBadArch bool
 }
 
-// Name returns where the profile came from: the name given to Parse, the
-// path given to ReadFile, or "docker-default". Generate and Merge leave it
-// empty.
-func (p *Profile) Name() string { return p.name }
-
 // EPERM is the errno a generated profile returns for what it does not allow.
 const EPERM = 1
 

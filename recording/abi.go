@@ -28,24 +28,23 @@ var tables = map[ABI]*arch.Info{
 	X32:    arch.X32,
 }
 
-// Name returns the syscall's name in abi's table, or "nr:N" when the table
-// does not know the number (a kernel newer than the table): the number is
-// kept, never dropped.
+// Name returns the syscall's name in abi's table, or "nr:N" (NrName) when
+// the table does not know the number (a kernel newer than the table): the
+// number is kept, never dropped.
 func Name(abi ABI, nr int) string {
 	if t, ok := tables[abi]; ok {
 		if name, ok := t.SyscallNumbers[nr]; ok {
 			return name
 		}
 	}
-	return "nr:" + strconv.Itoa(nr)
+	return NrName(nr)
 }
 
 // Number returns the number of the named syscall in abi's table. It also
 // accepts the "nr:N" form that Name returns for unknown numbers.
 func Number(abi ABI, name string) (int, bool) {
-	if rest, ok := strings.CutPrefix(name, "nr:"); ok {
-		n, err := strconv.Atoi(rest)
-		return n, err == nil && n >= 0
+	if IsNrName(name) {
+		return ParseNrName(name)
 	}
 	t, ok := tables[abi]
 	if !ok {
@@ -53,6 +52,26 @@ func Number(abi ABI, name string) (int, bool) {
 	}
 	nr, ok := t.SyscallNames[name]
 	return nr, ok
+}
+
+// nrPrefix starts the name of a syscall known only by its number.
+const nrPrefix = "nr:"
+
+// NrName is the name of a syscall known only by its number: "nr:N".
+func NrName(nr int) string { return nrPrefix + strconv.Itoa(nr) }
+
+// IsNrName reports whether name is in the "nr:N" form (or claims to be:
+// it starts with "nr:"), not a syscall's name.
+func IsNrName(name string) bool { return strings.HasPrefix(name, nrPrefix) }
+
+// ParseNrName returns N of a name in the "nr:N" form.
+func ParseNrName(name string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, nrPrefix)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(rest)
+	return n, err == nil && n >= 0
 }
 
 // Known reports whether name is a syscall of any ABI this package knows.

@@ -2,8 +2,6 @@ package recording
 
 import (
 	"encoding/json"
-	"fmt"
-	"os"
 	"sort"
 )
 
@@ -66,23 +64,14 @@ const CloneNamespaceFlags = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 |
 	0x10000000 | 0x20000000 | 0x40000000 | 0x00000080
 
 // PinnedArgs are the arguments recorded with tracer.Config.Args; they must
-// match the tracer's eBPF program. Each first argument is a plain value
+// match the tracer's eBPF program (its enum pinned and CLONE_NS_MASK,
+// checked by tracer's TestConstants). Each first argument is a plain value
 // (clone3's is a pointer, which a seccomp filter cannot look behind), and
 // only the x86_64 ABI's: i386 reaches socket through socketcall.
 var PinnedArgs = []PinnedArg{
 	{ABI: X86_64, Name: "socket", Nr: 41, Index: 0},                           // domain
 	{ABI: X86_64, Name: "clone", Nr: 56, Index: 0, Mask: CloneNamespaceFlags}, // flags
 	{ABI: X86_64, Name: "personality", Nr: 135, Index: 0},                     // persona
-}
-
-// Pinned returns the PinnedArg of the syscall named name in abi.
-func Pinned(abi ABI, name string) (PinnedArg, bool) {
-	for _, p := range PinnedArgs {
-		if p.ABI == abi && p.Name == name {
-			return p, true
-		}
-	}
-	return PinnedArg{}, false
 }
 
 // Exec is one successful execve in the tree.
@@ -171,30 +160,6 @@ func (r *Recording) UsedABIs() []ABI {
 		}
 	}
 	return out
-}
-
-// Load reads a recording saved with Save.
-func Load(path string) (*Recording, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var r Recording
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	for i, s := range r.Syscalls {
-		if _, ok := tables[s.ABI]; !ok {
-			return nil, fmt.Errorf("%s: syscall %d: unknown abi %q (want x86_64, i386 or x32)", path, i, s.ABI)
-		}
-	}
-	for i, a := range r.Args {
-		if _, ok := tables[a.ABI]; !ok {
-			return nil, fmt.Errorf("%s: args %d: unknown abi %q (want x86_64, i386 or x32)", path, i, a.ABI)
-		}
-	}
-	r.Sort()
-	return &r, nil
 }
 
 // Marshal returns the recording as indented JSON with a trailing newline.

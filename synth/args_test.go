@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/seccompgen/seccompgen/internal/golden"
 	"github.com/seccompgen/seccompgen/profiles"
 	"github.com/seccompgen/seccompgen/recording"
 )
@@ -42,7 +43,7 @@ func TestArgsGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "args.json", prof.Bytes())
+	golden.Check(t, "args.json", prof.Bytes())
 	if diff := cmp.Diff([]string{"clone", "personality", "socket"}, prof.Conditional()); diff != "" {
 		t.Errorf("conditional (-want +got):\n%s", diff)
 	}

@@ -160,7 +160,7 @@ func addBaseline(rep *Report, allow []string, abis []recording.ABI, rec *recordi
 		case used(rec, n):
 		default:
 			nr, _ := recording.Number(recording.X86_64, n)
-			rep.Syscalls = append(rep.Syscalls, Entry{Name: n, ABI: recording.X86_64, Nr: nr, Action: "allow", Reason: reason})
+			rep.Syscalls = append(rep.Syscalls, Entry{Name: n, ABI: recording.X86_64, Nr: nr, Action: Allow, Reason: reason})
 			allow = append(allow, n)
 		}
 	}

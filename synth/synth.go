@@ -76,12 +76,21 @@ const (
 	ReasonCloneFallback = "args:clone3-enosys-falls-back-to-clone"
 )
 
+// Action is what a profile does with a syscall of the report.
+type Action string
+
+// The actions.
+const (
+	Allow Action = "allow"
+	Deny  Action = "deny"
+)
+
 // Entry is one decision of the report.
 type Entry struct {
 	Name      string        `json:"name"`
 	ABI       recording.ABI `json:"abi,omitempty"`
 	Nr        int           `json:"nr"`
-	Action    string        `json:"action"` // "allow" or "deny"
+	Action    Action        `json:"action"`
 	Reason    string        `json:"reason"`
 	Count     uint64        `json:"count"`
 	FirstPID  int           `json:"first_pid,omitempty"`
@@ -160,14 +169,14 @@ func Synthesize(recs []*recording.Recording, p Policy) (*profiles.Profile, *Repo
 	}
 	var allow []string
 	for _, s := range merged.Syscalls {
-		e := Entry{Name: s.Name, ABI: s.ABI, Nr: s.Nr, Count: s.Count, FirstPID: s.FirstPID, FirstComm: s.FirstComm, Action: "allow", Reason: ReasonObserved}
+		e := Entry{Name: s.Name, ABI: s.ABI, Nr: s.Nr, Count: s.Count, FirstPID: s.FirstPID, FirstComm: s.FirstComm, Action: Allow, Reason: ReasonObserved}
 		if denied[s.Name] {
-			e.Action, e.Reason = "deny", ReasonPolicy
+			e.Action, e.Reason = Deny, ReasonPolicy
 			rep.DeniedButUsed = append(rep.DeniedButUsed, e)
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf(
 				"the workload called %s %d time(s) (first by pid %d, %s) but policy denies it: under this profile that call fails with EPERM",
 				s.Name, s.Count, s.FirstPID, s.FirstComm))
-		} else if strings.HasPrefix(s.Name, "nr:") {
+		} else if recording.IsNrName(s.Name) {
 			// A number the syscall table does not know cannot be named in
 			// an OCI profile; say so instead of dropping it silently.
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf(
@@ -192,7 +201,7 @@ func Synthesize(recs []*recording.Recording, p Policy) (*profiles.Profile, *Repo
 	}
 	for _, n := range sortedKeys(denied) {
 		if !used(merged, n) {
-			rep.Syscalls = append(rep.Syscalls, Entry{Name: n, Nr: -1, Action: "deny", Reason: ReasonPolicy})
+			rep.Syscalls = append(rep.Syscalls, Entry{Name: n, Nr: -1, Action: Deny, Reason: ReasonPolicy})
 		}
 	}
 	if merged.Losses.Any() {
@@ -244,7 +253,7 @@ func infer(merged *recording.Recording, denied map[string]bool, rep *Report) ([]
 			continue
 		}
 		nr, _ := recording.Number(s.ABI, s.Name)
-		rep.Syscalls = append(rep.Syscalls, Entry{Name: s.Name, ABI: s.ABI, Nr: nr, Action: "allow", Reason: s.Reason})
+		rep.Syscalls = append(rep.Syscalls, Entry{Name: s.Name, ABI: s.ABI, Nr: nr, Action: Allow, Reason: s.Reason})
 		allow = append(allow, s.Name)
 	}
 	return allow, inf.Syscalls
@@ -312,7 +321,7 @@ func pinArgs(merged *recording.Recording, p Policy, denied map[string]bool, infe
 		pinned[pa.Name] = true
 		for i := range rep.Syscalls {
 			e := &rep.Syscalls[i]
-			if e.ABI == pa.ABI && e.Nr == pa.Nr && e.Action == "allow" {
+			if e.ABI == pa.ABI && e.Nr == pa.Nr && e.Action == Allow {
 				e.Args = []ArgValues{{Index: pa.Index, Mask: pa.Mask, Values: values}}
 			}
 		}
@@ -352,7 +361,7 @@ func (r *Report) Allowed() (observed, inferred []string) {
 	obs, inf := map[string]bool{}, map[string]bool{}
 	for _, e := range r.Syscalls {
 		switch {
-		case e.Action != "allow" || strings.HasPrefix(e.Name, "nr:"):
+		case e.Action != Allow || recording.IsNrName(e.Name):
 		case e.Reason == ReasonObserved:
 			obs[e.Name] = true
 		case strings.HasPrefix(e.Reason, ReasonInferred):

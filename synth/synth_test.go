@@ -2,34 +2,13 @@ package synth
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/seccompgen/seccompgen/internal/golden"
 	"github.com/seccompgen/seccompgen/recording"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
-}
 
 func sys(abi recording.ABI, name string, count uint64) recording.Syscall {
 	nr, ok := recording.Number(abi, name)
@@ -57,7 +36,7 @@ func TestSynthesizeGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "mixed.json", prof.Bytes())
+	golden.Check(t, "mixed.json", prof.Bytes())
 }
 
 func TestSynthesizeIsDeterministic(t *testing.T) {
@@ -170,7 +149,7 @@ func TestMergedRecordingsAddUp(t *testing.T) {
 	if e, _ := find(rep, "read"); e.Count != 5 {
 		t.Errorf("read count %d, want 5", e.Count)
 	}
-	golden(t, "merged.json", prof.Bytes())
+	golden.Check(t, "merged.json", prof.Bytes())
 }
 
 func find(r *Report, name string) (Entry, bool) {

@@ -31,14 +31,15 @@ var (
 	ErrUnsupported = errors.New("the kernel lacks a feature seccompgen needs (BTF tracepoints and BPF ring buffers: Linux 5.8 or newer)")
 )
 
-// These mirror the constants in bpf/tracer.bpf.c.
+// The constants shared with bpf/tracer.bpf.c, generated from its enums
+// (gen.go); constants_test.go ties them to package recording.
 const (
-	maxNr         = 1024
-	stateActive   = 2
-	lossProcsFull = 0
-	lossNrRange   = 1
-	lossExecs     = 2
-	lossArgsFull  = 3
+	maxNr         = int(tracerLimitsMAX_NR)
+	stateActive   = uint32(tracerStateSTATE_ACTIVE)
+	lossProcsFull = uint32(tracerLossLOSS_PROCS_FULL)
+	lossNrRange   = uint32(tracerLossLOSS_NR_RANGE)
+	lossExecs     = uint32(tracerLossLOSS_EXEC_EVENTS)
+	lossArgsFull  = uint32(tracerLossLOSS_ARGS_FULL)
 )
 
 // Config sizes the tracer.
@@ -242,9 +243,6 @@ func (t *Tracer) Start(w Workload) (*Run, error) {
 	}
 	return &Run{t: t, proc: proc, start: time.Now()}, nil
 }
-
-// Pid is the workload's first process.
-func (r *Run) Pid() int { return r.proc.Pid }
 
 // Signal sends sig to the workload's first process while it lives, and
 // after that to every process of the tree still running.

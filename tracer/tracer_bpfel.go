@@ -13,12 +13,27 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type tracerAbi uint32
+
+const (
+	tracerAbiABI_X8664 tracerAbi = 0
+	tracerAbiABI_I386  tracerAbi = 1
+	tracerAbiABI_X32   tracerAbi = 2
+	tracerAbiNR_ABIS   tracerAbi = 3
+)
+
 type tracerArgkey struct {
 	_     structs.HostLayout
 	Nr    uint32
 	Idx   uint32
 	Value uint64
 }
+
+type tracerCloneNs uint32
+
+const (
+	tracerCloneNsCLONE_NS_MASK tracerCloneNs = 2114060416
+)
 
 type tracerExecEvent struct {
 	_        structs.HostLayout
@@ -27,6 +42,30 @@ type tracerExecEvent struct {
 	Ino      uint64
 	Filename [256]int8
 }
+
+type tracerLimits uint32
+
+const (
+	tracerLimitsMAX_NR tracerLimits = 1024
+)
+
+type tracerLoss uint32
+
+const (
+	tracerLossLOSS_PROCS_FULL  tracerLoss = 0
+	tracerLossLOSS_NR_RANGE    tracerLoss = 1
+	tracerLossLOSS_EXEC_EVENTS tracerLoss = 2
+	tracerLossLOSS_ARGS_FULL   tracerLoss = 3
+	tracerLossNR_LOSSES        tracerLoss = 4
+)
+
+type tracerPinned uint32
+
+const (
+	tracerPinnedNR_SOCKET_X8664      tracerPinned = 41
+	tracerPinnedNR_CLONE_X8664       tracerPinned = 56
+	tracerPinnedNR_PERSONALITY_X8664 tracerPinned = 135
+)
 
 type tracerProc struct {
 	_         structs.HostLayout
@@ -45,9 +84,17 @@ type tracerStat struct {
 	Count     uint64
 	FirstNs   uint64
 	FirstPid  uint32
-	FirstTid  uint32
 	FirstComm [16]int8
+	_         [4]byte
 }
+
+type tracerState uint32
+
+const (
+	tracerStateSTATE_PENDING tracerState = 1
+	tracerStateSTATE_ACTIVE  tracerState = 2
+	tracerStateSTATE_DONE    tracerState = 3
+)
 
 // Names of all BPF objects in the ELF.
 //
@@ -66,7 +113,13 @@ const (
 	tracerProgSysEnter         = "sys_enter"
 	tracerVarFilteredOnly      = "filtered_only"
 	tracerVarRecordArgs        = "record_args"
+	tracerVarUnusedAbi         = "unused_abi"
+	tracerVarUnusedCloneNs     = "unused_clone_ns"
 	tracerVarUnusedExecEvent   = "unused_exec_event"
+	tracerVarUnusedLimits      = "unused_limits"
+	tracerVarUnusedLoss        = "unused_loss"
+	tracerVarUnusedPinned      = "unused_pinned"
+	tracerVarUnusedState       = "unused_state"
 )
 
 // loadTracer returns the embedded CollectionSpec for tracer.
@@ -136,7 +189,13 @@ type tracerMapSpecs struct {
 type tracerVariableSpecs struct {
 	FilteredOnly    *ebpf.VariableSpec `ebpf:"filtered_only"`
 	RecordArgs      *ebpf.VariableSpec `ebpf:"record_args"`
+	UnusedAbi       *ebpf.VariableSpec `ebpf:"unused_abi"`
+	UnusedCloneNs   *ebpf.VariableSpec `ebpf:"unused_clone_ns"`
 	UnusedExecEvent *ebpf.VariableSpec `ebpf:"unused_exec_event"`
+	UnusedLimits    *ebpf.VariableSpec `ebpf:"unused_limits"`
+	UnusedLoss      *ebpf.VariableSpec `ebpf:"unused_loss"`
+	UnusedPinned    *ebpf.VariableSpec `ebpf:"unused_pinned"`
+	UnusedState     *ebpf.VariableSpec `ebpf:"unused_state"`
 }
 
 // tracerObjects contains all objects after they have been loaded into the kernel.
@@ -186,7 +245,13 @@ func (m *tracerMaps) Close() error {
 type tracerVariables struct {
 	FilteredOnly    *ebpf.Variable `ebpf:"filtered_only"`
 	RecordArgs      *ebpf.Variable `ebpf:"record_args"`
+	UnusedAbi       *ebpf.Variable `ebpf:"unused_abi"`
+	UnusedCloneNs   *ebpf.Variable `ebpf:"unused_clone_ns"`
 	UnusedExecEvent *ebpf.Variable `ebpf:"unused_exec_event"`
+	UnusedLimits    *ebpf.Variable `ebpf:"unused_limits"`
+	UnusedLoss      *ebpf.Variable `ebpf:"unused_loss"`
+	UnusedPinned    *ebpf.Variable `ebpf:"unused_pinned"`
+	UnusedState     *ebpf.Variable `ebpf:"unused_state"`
 }
 
 // tracerPrograms contains all programs after they have been loaded into the kernel.

@@ -6,43 +6,18 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"sort"
-	"strconv"
-	"strings"
+	"slices"
 
 	"github.com/spf13/pflag"
 
 	"github.com/seccompgen/seccompgen/profiles"
 	"github.com/seccompgen/seccompgen/recording"
 	"github.com/seccompgen/seccompgen/synth"
-)
-
-// Verdicts of check, most severe first.
-const (
-	verdictBreaks = "breaks"
-	verdictPolicy = "policy-drift"
-	verdictLooser = "looser-than-needed"
-	verdictInSync = "in-sync"
+	"github.com/seccompgen/seccompgen/verify"
 )
 
 // checkResult is what check found; its JSON form is check --format json.
-type checkResult struct {
-	Profile string `json:"profile"`
-	Verdict string `json:"verdict"`
-	// Breaks: what the run needs that the profile does not allow.
-	Breaks []synth.Entry `json:"breaks"`
-	// Policy: explicit denies the profile lacks or allows.
-	Policy []string `json:"policy"`
-	// Looser: what the profile allows that the run did not need.
-	Looser []string `json:"looser"`
-	// Unchecked: syscalls the run made that FILE allows only under
-	// argument conditions whose values were not recorded.
-	Unchecked []string `json:"unchecked,omitempty"`
-	// Status is CMD's exit status.
-	Status   int    `json:"status"`
-	ExitCode int    `json:"exit_code"`
-	Message  string `json:"message"`
-}
+type checkResult = verify.CheckReport
 
 func init() {
 	var (
@@ -118,7 +93,7 @@ Other trouble (no FILE, a bad FILE, no privileges for the tracer) exits 2.`,
 }
 
 func runCheck(rf *recordFlags, pol synth.Policy, path string, update, strict, allowFailure bool, args []string) checkResult {
-	res := checkResult{Profile: path, Breaks: []synth.Entry{}, Policy: []string{}, Looser: []string{}}
+	res := verify.NewCheckReport(path)
 	fail := func(format string, a ...any) checkResult {
 		res.ExitCode = exitTrouble
 		res.Message = "seccompgen check: " + fmt.Sprintf(format, a...) + "\n"
@@ -160,144 +135,25 @@ func runCheck(rf *recordFlags, pol synth.Policy, path string, update, strict, al
 		if err := profiles.WriteFile(path, got.Bytes()); err != nil {
 			return fail("write %s: %v", path, err)
 		}
-		res.Verdict = verdictInSync
+		res.Verdict = verify.InSync
 		res.Message = fmt.Sprintf("seccompgen check: updated %s (%d syscalls allowed)\n", path, len(got.Allowed()))
 		return res
 	}
 
-	allowed, conditional, denied := set(want.Allowed()), set(want.Conditional()), set(want.Denied())
-	for _, e := range rep.Syscalls {
-		if e.Action != "allow" {
-			continue
-		}
-		if !want.AdmitsABI(string(e.ABI)) || (!allowed[e.Name] && !conditional[e.Name]) {
-			res.Breaks = append(res.Breaks, e)
-		} else if conditional[e.Name] {
-			// The run's values are known (recorded for --args, or because
-			// FILE has conditions): a value FILE's conditions refuse breaks
-			// the workload as surely as a name.
-			args := e.Args
-			if len(args) == 0 {
-				args = observedArgs(tr.rec, e)
-			}
-			if len(args) == 0 {
-				res.Unchecked = append(res.Unchecked, fmt.Sprintf("%s (%s)", e.Name, e.ABI))
-			}
-			if refused := refusedArgs(want, e.Name, args); refused != nil {
-				e.Args = refused
-				res.Breaks = append(res.Breaks, e)
-			}
+	// The run's argument values, recorded for --args or because FILE has
+	// conditions, are what FILE's conditions are checked against.
+	needs := slices.Clone(rep.Syscalls)
+	for i, e := range needs {
+		if len(e.Args) == 0 {
+			needs[i].Args = observedArgs(tr.rec, e)
 		}
 	}
-	needed := set(got.Allowed())
-	for _, n := range want.Allowed() {
-		if !needed[n] && !denied[n] {
-			res.Looser = append(res.Looser, n)
-		}
+	r := verify.Check(want, needs, verify.Options{Needed: got.Allowed(), Deny: pol.Deny})
+	r.Report(&res)
+	if res.Verdict.Fails(strict) {
+		res.ExitCode = exitDiffers
 	}
-	for _, n := range pol.Deny {
-		switch {
-		case allowed[n] || conditional[n]:
-			res.Policy = append(res.Policy, fmt.Sprintf("%s allows %s, which policy denies", path, n))
-		case !denied[n]:
-			res.Policy = append(res.Policy, fmt.Sprintf("%s has no explicit deny for %s, which policy denies", path, n))
-		}
-	}
-	sort.Strings(res.Policy)
-
-	var msg strings.Builder
-	if len(res.Breaks) > 0 {
-		var made, can []string
-		for _, e := range res.Breaks {
-			if e.Reason == synth.ReasonObserved {
-				made = append(made, "  "+describeEntry(e)+"\n")
-			} else {
-				can = append(can, "  "+describeEntry(e)+"\n")
-			}
-		}
-		fmt.Fprintf(&msg, "seccompgen check: %s would make this workload fail:\n", path)
-		if len(made) > 0 {
-			fmt.Fprintf(&msg, "it does not allow %d syscall(s) the run made:\n%s", len(made), strings.Join(made, ""))
-		}
-		if len(can) > 0 {
-			fmt.Fprintf(&msg, "it does not allow %d syscall(s) the workload can make on paths this run may not have reached (its language runtime, its container runtime):\n%s", len(can), strings.Join(can, ""))
-		}
-		fmt.Fprintf(&msg, "Add these to %s, or run the same command with --update.\n", path)
-	}
-	if len(res.Policy) > 0 {
-		fmt.Fprintf(&msg, "seccompgen check: policy drift:\n  %s\n", strings.Join(res.Policy, "\n  "))
-	}
-	if len(res.Unchecked) > 0 {
-		sort.Strings(res.Unchecked)
-		fmt.Fprintf(&msg, "seccompgen check: %s allows these only under argument conditions whose values the tracer does not record, so they went unchecked: %s\n", path, strings.Join(res.Unchecked, " "))
-	}
-	if len(res.Looser) > 0 {
-		fmt.Fprintf(&msg, "seccompgen check: %s allows %d syscall(s) this run did not use (a short run need not reach every path): %s\n", path, len(res.Looser), strings.Join(res.Looser, " "))
-	}
-	switch {
-	case len(res.Breaks) > 0:
-		res.Verdict, res.ExitCode = verdictBreaks, exitDiffers
-	case len(res.Policy) > 0:
-		res.Verdict, res.ExitCode = verdictPolicy, exitDiffers
-	case len(res.Looser) > 0:
-		res.Verdict = verdictLooser
-		if strict {
-			res.ExitCode = exitDiffers
-		}
-	default:
-		res.Verdict = verdictInSync
-		fmt.Fprintf(&msg, "seccompgen check: %s is in sync with the run (%d syscalls allowed)\n", path, len(needed))
-	}
-	res.Message = msg.String()
 	return res
-}
-
-func describeEntry(e synth.Entry) string {
-	s := fmt.Sprintf("%s (%s)", e.Name, e.ABI)
-	if e.Reason == synth.ReasonObserved {
-		s += fmt.Sprintf(": %d call(s), first by pid %d (%s)", e.Count, e.FirstPID, e.FirstComm)
-	} else {
-		s += ": " + e.Reason
-	}
-	for _, a := range e.Args {
-		vals := make([]string, len(a.Values))
-		for i, v := range a.Values {
-			vals[i] = argNum(v)
-		}
-		if a.Mask != 0 {
-			s += fmt.Sprintf(", with arg%d & %s in {%s}", a.Index, argNum(a.Mask), strings.Join(vals, ", "))
-		} else {
-			s += fmt.Sprintf(", with arg%d in {%s}", a.Index, strings.Join(vals, ", "))
-		}
-	}
-	return s
-}
-
-// refusedArgs returns the values of args that prof's conditions for name
-// refuse, or nil.
-func refusedArgs(prof *profiles.Profile, name string, args []synth.ArgValues) []synth.ArgValues {
-	var out []synth.ArgValues
-	for _, a := range args {
-		var bad []uint64
-		for _, v := range a.Values {
-			if !prof.AllowsArg(name, uint(a.Index), a.Mask, v) {
-				bad = append(bad, v)
-			}
-		}
-		if bad != nil {
-			out = append(out, synth.ArgValues{Index: a.Index, Mask: a.Mask, Values: bad})
-		}
-	}
-	return out
-}
-
-// argNum prints an argument value as the diff does: enumerations in
-// decimal, flag sets in hex.
-func argNum(v uint64) string {
-	if v < 4096 {
-		return strconv.FormatUint(v, 10)
-	}
-	return fmt.Sprintf("%#x", v)
 }
 
 // synthesize is record's synthesis step: profile and report, with the

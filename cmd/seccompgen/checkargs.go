@@ -24,10 +24,11 @@ func pinnableConditions(prof *profiles.Profile) []string {
 // observedArgs returns the argument values rec has for e's syscall, as the
 // report of an --args synthesis lists them, or nil when it has none.
 func observedArgs(rec *recording.Recording, e synth.Entry) []synth.ArgValues {
-	pa, ok := recording.Pinned(e.ABI, e.Name)
-	if !ok {
+	i := slices.IndexFunc(recording.PinnedArgs, func(p recording.PinnedArg) bool { return p.ABI == e.ABI && p.Name == e.Name })
+	if i < 0 {
 		return nil
 	}
+	pa := recording.PinnedArgs[i]
 	keep := ^uint64(0)
 	if pa.Mask != 0 {
 		keep = pa.Mask

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,29 +12,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/seccompgen/seccompgen/internal/golden"
 	"github.com/seccompgen/seccompgen/profiles"
 	"github.com/seccompgen/seccompgen/recording"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata")
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
-}
 
 // TestBadInput: each kind of bad input is reported on stderr with the file
 // and the cause, and exits 2, for both diff and merge.
@@ -127,7 +107,7 @@ func TestDiff(t *testing.T) {
 			if r.status != tc.status || r.stderr != "" {
 				t.Fatalf("exit %d, stderr %q; want exit %d, no stderr", r.status, r.stderr, tc.status)
 			}
-			golden(t, tc.golden, r.stdout)
+			golden.Check(t, tc.golden, []byte(r.stdout))
 		})
 	}
 }
@@ -177,7 +157,7 @@ func TestMerge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "merge-a-a.json", string(data))
+	golden.Check(t, "merge-a-a.json", data)
 	// Merging a profile with itself lets through exactly what it did.
 	if r := seccompgen(t, "diff", "--exit-code", "--against", "testdata/a.json", out); r.status != 0 {
 		t.Errorf("diff a merge(a,a): exit %d\n%s%s", r.status, r.stdout, r.stderr)

@@ -3,9 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
-	"sort"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/pflag"
@@ -13,6 +11,7 @@ import (
 	"github.com/seccompgen/seccompgen/profiles"
 	"github.com/seccompgen/seccompgen/recording"
 	"github.com/seccompgen/seccompgen/tracer"
+	"github.com/seccompgen/seccompgen/verify"
 )
 
 func init() {
@@ -154,30 +153,9 @@ func exitStatus(ws syscall.WaitStatus) int {
 // complaints prints what the profile would have denied of rec and returns
 // how many distinct syscalls that is.
 func complaints(w *os.File, prof *profiles.Profile, name string, rec *recording.Recording) int {
-	allowed, conditional := set(prof.Allowed()), set(prof.Conditional())
-	var denied, maybe []string
-	for _, s := range rec.Syscalls {
-		line := fmt.Sprintf("  %s (%s): %d call(s), first by pid %d (%s)", s.Name, s.ABI, s.Count, s.FirstPID, s.FirstComm)
-		switch {
-		case !prof.AdmitsABI(string(s.ABI)):
-			denied = append(denied, line+": the profile does not admit the "+string(s.ABI)+" ABI")
-		case allowed[s.Name]:
-		case conditional[s.Name]:
-			maybe = append(maybe, line)
-		default:
-			denied = append(denied, line)
-		}
-	}
-	sort.Strings(denied)
-	if len(maybe) > 0 {
-		fmt.Fprintf(w, "seccompgen run: %s allows these only under argument conditions, which the tracer does not check:\n%s\n", name, strings.Join(maybe, "\n"))
-	}
-	if len(denied) == 0 {
-		fmt.Fprintf(w, "seccompgen run: %s would deny nothing CMD did (%d distinct syscalls)\n", name, len(rec.Syscalls))
-		return 0
-	}
-	fmt.Fprintf(w, "seccompgen run: %s would deny %d syscall(s) CMD made:\n%s\n", name, len(denied), strings.Join(denied, "\n"))
-	return len(denied)
+	r := verify.Check(prof, verify.Needs(rec), verify.Options{})
+	fmt.Fprint(w, r.ComplainText(name, len(rec.Syscalls)))
+	return len(r.Refusals)
 }
 
 func set(names []string) map[string]bool {

@@ -11,11 +11,18 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define NR_ABIS 3	/* x86_64, i386, x32: the order of recording.ABIs */
-#define ABI_X86_64 0
-#define ABI_I386 1
-#define ABI_X32 2
-#define MAX_NR 1024	/* per ABI; x32's highest is 547, the others' < 500 */
+/* The numbers the Go side shares are enums, not #defines: bpf2go -type
+ * generates them into tracer_bpfel.go, and tracer's tests tie them to
+ * package recording, so the two sides cannot drift apart. The unused
+ * pointers below put each enum into BTF, where bpf2go finds it. */
+
+/* x86_64, i386, x32: the order of recording.ABIs. */
+enum abi { ABI_X86_64, ABI_I386, ABI_X32, NR_ABIS };
+const enum abi *unused_abi __attribute__((unused));
+
+/* Syscall numbers per ABI; x32's highest is 547, the others' < 500. */
+enum limits { MAX_NR = 1024 };
+const enum limits *unused_limits __attribute__((unused));
 
 #define X32_SYSCALL_BIT 0x40000000
 #define TS_COMPAT 0x0002 /* thread_info.status: this syscall came in through IA32 emulation */
@@ -23,20 +30,16 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define SECCOMP_MODE_FILTER 2
 
 /* Losses, indexes into the losses map. */
-#define LOSS_PROCS_FULL 0
-#define LOSS_NR_RANGE 1
-#define LOSS_EXEC_EVENTS 2
-#define LOSS_ARGS_FULL 3
-#define NR_LOSSES 4
+enum loss { LOSS_PROCS_FULL, LOSS_NR_RANGE, LOSS_EXEC_EVENTS, LOSS_ARGS_FULL, NR_LOSSES };
+const enum loss *unused_loss __attribute__((unused));
 
 /* A tracked process is PENDING from its fork by seccompgen until it execs
  * the workload, then ACTIVE. While pending only that execve counts: what
  * seccompgen's own code does in the child before it is not the workload's.
  * With filtered_only, an ACTIVE process that execs under a seccomp filter
  * becomes DONE: it counts nothing more, and its children are not tracked. */
-#define STATE_PENDING 1
-#define STATE_ACTIVE 2
-#define STATE_DONE 3
+enum state { STATE_PENDING = 1, STATE_ACTIVE, STATE_DONE };
+const enum state *unused_state __attribute__((unused));
 
 /* Set at load (Config.FilteredOnly) to measure what a container runtime
  * does between installing the seccomp filter and exec'ing the container's
@@ -50,12 +53,17 @@ volatile const __u32 filtered_only = 0;
  * A constant, so with it off the verifier drops the branch. */
 volatile const __u32 record_args = 0;
 
-#define NR_SOCKET_X86_64 41
-#define NR_CLONE_X86_64 56
-#define NR_PERSONALITY_X86_64 135
-/* clone's namespace-creating flags: the only bits of its flags pinned. */
-#define CLONE_NS_MASK (0x00020000ULL | 0x02000000ULL | 0x04000000ULL | 0x08000000ULL | \
-		       0x10000000ULL | 0x20000000ULL | 0x40000000ULL | 0x00000080ULL)
+/* The x86_64 syscalls of recording.PinnedArgs. */
+enum pinned { NR_SOCKET_X86_64 = 41, NR_CLONE_X86_64 = 56, NR_PERSONALITY_X86_64 = 135 };
+const enum pinned *unused_pinned __attribute__((unused));
+/* clone's namespace-creating flags: the only bits of its flags pinned
+ * (recording.CloneNamespaceFlags). All fit in 31 bits, so an enum holds
+ * them. */
+enum clone_ns {
+	CLONE_NS_MASK = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 |
+			0x10000000 | 0x20000000 | 0x40000000 | 0x00000080,
+};
+const enum clone_ns *unused_clone_ns __attribute__((unused));
 
 struct argkey {
 	__u32 nr;
@@ -74,7 +82,6 @@ struct stat {
 	__u64 count;
 	__u64 first_ns;
 	__u32 first_pid;
-	__u32 first_tid;
 	char first_comm[16];
 };
 
@@ -231,7 +238,6 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	if (s->count == 0) {
 		s->first_ns = bpf_ktime_get_ns();
 		s->first_pid = tgid;
-		s->first_tid = task->pid;
 		bpf_get_current_comm(s->first_comm, sizeof(s->first_comm));
 	}
 	s->count++;
@@ -239,7 +245,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	    (nr == NR_SOCKET_X86_64 || nr == NR_CLONE_X86_64 || nr == NR_PERSONALITY_X86_64)) {
 		__u64 a0 = regs->di;
 		if (nr == NR_CLONE_X86_64)
-			a0 &= CLONE_NS_MASK;
+			a0 &= (__u64)CLONE_NS_MASK;
 		count_arg((__u32)nr, a0);
 	}
 	return 0;

@@ -122,7 +122,7 @@ func Derive(goroot, goarch string, abi recording.ABI) ([]*entry, error) {
 	list := map[string]*entry{}
 	add := func(nr int, needs []string, source string) error {
 		name := recording.Name(abi, nr)
-		if strings.HasPrefix(name, "nr:") {
+		if recording.IsNrName(name) {
 			return fmt.Errorf("%s: syscall number %d is not in seccompgen's %s table", source, nr, abi)
 		}
 		e := list[name]

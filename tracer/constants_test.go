@@ -1,0 +1,112 @@
+//go:build linux
+
+package tracer
+
+import (
+	"testing"
+	"unsafe"
+
+	"github.com/cilium/ebpf/btf"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/seccompgen/seccompgen/recording"
+)
+
+// TestConstants ties the numbers bpf/tracer.bpf.c shares with Go (its
+// enums, generated into tracer_bpfel.go) to package recording, which
+// defines them for everything else. A change on one side alone fails here.
+func TestConstants(t *testing.T) {
+	abis := map[tracerAbi]recording.ABI{
+		tracerAbiABI_X8664: recording.X86_64,
+		tracerAbiABI_I386:  recording.I386,
+		tracerAbiABI_X32:   recording.X32,
+	}
+	if int(tracerAbiNR_ABIS) != len(recording.ABIs) || len(abis) != len(recording.ABIs) {
+		t.Errorf("the eBPF program has %d ABIs, recording.ABIs %d", tracerAbiNR_ABIS, len(recording.ABIs))
+	}
+	for i, want := range abis {
+		if int(i) >= len(recording.ABIs) || recording.ABIs[i] != want {
+			t.Errorf("ABI index %d is %s in the eBPF program, not in recording.ABIs %v", i, want, recording.ABIs)
+		}
+	}
+
+	type pin struct {
+		Nr   int
+		Mask uint64
+	}
+	var got []pin
+	for _, p := range recording.PinnedArgs {
+		if p.ABI != recording.X86_64 || p.Index != 0 {
+			t.Errorf("%s: the eBPF program records only the first argument of x86_64 syscalls, not %s arg%d", p.Name, p.ABI, p.Index)
+		}
+		if nr, _ := recording.Number(p.ABI, p.Name); nr != p.Nr {
+			t.Errorf("recording.PinnedArgs: %s is number %d, not %d", p.Name, nr, p.Nr)
+		}
+		got = append(got, pin{p.Nr, p.Mask})
+	}
+	want := []pin{
+		{int(tracerPinnedNR_SOCKET_X8664), 0},
+		{int(tracerPinnedNR_CLONE_X8664), uint64(tracerCloneNsCLONE_NS_MASK)},
+		{int(tracerPinnedNR_PERSONALITY_X8664), 0},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("pinned syscalls: eBPF program (-want) vs recording.PinnedArgs (+got):\n%s", diff)
+	}
+	if recording.CloneNamespaceFlags != uint64(tracerCloneNsCLONE_NS_MASK) {
+		t.Errorf("recording.CloneNamespaceFlags %#x, the eBPF program's CLONE_NS_MASK %#x", recording.CloneNamespaceFlags, uint64(tracerCloneNsCLONE_NS_MASK))
+	}
+
+	// Every recording.ABIs' table fits below MAX_NR (x32 without its bit).
+	for _, abi := range recording.ABIs {
+		for nr := maxNr; nr < 2*maxNr; nr++ {
+			if n := recording.Name(abi, nr); n[:3] != "nr:" {
+				t.Errorf("%s syscall %s is number %d, beyond the eBPF program's MAX_NR %d", abi, n, nr, maxNr)
+			}
+		}
+	}
+}
+
+// TestSpec checks the embedded object against the Go side: the maps are
+// sized by the enums, the structs read from them have the kernel's layout,
+// and the enums in its BTF are the ones generated into Go (a stale object
+// or a stale tracer_bpfel.go fails here without clang).
+func TestSpec(t *testing.T) {
+	spec, err := loadTracer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]uint32{
+		"stats":  uint32(tracerAbiNR_ABIS) * uint32(tracerLimitsMAX_NR),
+		"losses": uint32(tracerLossNR_LOSSES),
+	} {
+		if got := spec.Maps[name].MaxEntries; got != want {
+			t.Errorf("map %s has %d entries, want %d", name, got, want)
+		}
+	}
+	if got, want := spec.Maps["stats"].ValueSize, uint32(unsafe.Sizeof(tracerStat{})); got != want {
+		t.Errorf("struct stat is %d bytes in the object, %d in Go", got, want)
+	}
+
+	wantEnums := map[string]map[string]uint64{
+		"abi":      {"ABI_X86_64": uint64(tracerAbiABI_X8664), "ABI_I386": uint64(tracerAbiABI_I386), "ABI_X32": uint64(tracerAbiABI_X32), "NR_ABIS": uint64(tracerAbiNR_ABIS)},
+		"limits":   {"MAX_NR": uint64(tracerLimitsMAX_NR)},
+		"loss":     {"LOSS_PROCS_FULL": uint64(lossProcsFull), "LOSS_NR_RANGE": uint64(lossNrRange), "LOSS_EXEC_EVENTS": uint64(lossExecs), "LOSS_ARGS_FULL": uint64(lossArgsFull), "NR_LOSSES": uint64(tracerLossNR_LOSSES)},
+		"state":    {"STATE_PENDING": uint64(tracerStateSTATE_PENDING), "STATE_ACTIVE": uint64(stateActive), "STATE_DONE": uint64(tracerStateSTATE_DONE)},
+		"pinned":   {"NR_SOCKET_X86_64": uint64(tracerPinnedNR_SOCKET_X8664), "NR_CLONE_X86_64": uint64(tracerPinnedNR_CLONE_X8664), "NR_PERSONALITY_X86_64": uint64(tracerPinnedNR_PERSONALITY_X8664)},
+		"clone_ns": {"CLONE_NS_MASK": uint64(tracerCloneNsCLONE_NS_MASK)},
+	}
+	for name, want := range wantEnums {
+		var e *btf.Enum
+		if err := spec.Types.TypeByName(name, &e); err != nil {
+			t.Errorf("enum %s: %v", name, err)
+			continue
+		}
+		got := map[string]uint64{}
+		for _, v := range e.Values {
+			got[v.Name] = v.Value
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("enum %s: Go (-want) vs the object's BTF (+got):\n%s", name, diff)
+		}
+	}
+}
