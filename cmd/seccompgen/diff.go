@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/seccompgen/seccompgen/internal/outfile"
 	"github.com/seccompgen/seccompgen/profiles"
 )
 
@@ -48,6 +49,9 @@ trouble.`,
 		}
 		if *format != "text" && *format != "json" {
 			return usageError(c, "--format %q: want text or json", *format)
+		}
+		if err := outfile.CheckName("--against", *against); err != nil {
+			return usageError(c, "%v", err)
 		}
 		t, err := targetFlag(fs, *caps)
 		if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/seccompgen/seccompgen/internal/outfile"
 	"github.com/seccompgen/seccompgen/profiles"
 	"github.com/seccompgen/seccompgen/recording"
 	"github.com/seccompgen/seccompgen/synth"
@@ -221,18 +221,23 @@ docs/args.md.`,
 			return usageError(c, "%v", err)
 		}
 		// Fail before a long run, not after it, when the outputs cannot be written.
-		for _, p := range []string{output, reportPath, recPath} {
-			if err := checkWritableDir(p); err != nil {
-				fmt.Fprintf(os.Stderr, "seccompgen record: %v\n", err)
-				return exitFailure
-			}
+		if output == "" {
+			output = "-"
+		}
+		outs := recordOutputs{
+			profile: &outfile.File{Flag: "-o", Path: output},
+			report:  &outfile.File{Flag: "--report", Path: reportPath},
+			rec:     &outfile.File{Flag: "--save-recording", Path: recPath},
+		}
+		if err := outfile.Prepare(outs.profile, outs.report, outs.rec); err != nil {
+			return outputError(c, err)
 		}
 		tr := rf.trace(args)
 		if tr.err != nil {
 			fmt.Fprintf(os.Stderr, "seccompgen record: %v\n", tr.err)
 			return tr.status
 		}
-		if err := writeOutputs(tr.rec, pol, output, reportPath, recPath, diff); err != nil {
+		if err := writeOutputs(tr.rec, pol, outs, diff); err != nil {
 			fmt.Fprintf(os.Stderr, "seccompgen record: %v\n", err)
 			return exitFailure
 		}
@@ -241,39 +246,71 @@ docs/args.md.`,
 	register(c)
 }
 
-func writeOutputs(rec *recording.Recording, pol synth.Policy, output, reportPath, recPath string, diff bool) error {
-	if recPath != "" {
-		if err := profiles.WriteFile(recPath, rec.Marshal()); err != nil {
-			return fmt.Errorf("save recording: %w", err)
+// outputError reports an error of outfile.Prepare: a usage error, or an
+// output that cannot be written.
+func outputError(c *command, err error) int {
+	var ue *outfile.UsageError
+	if errors.As(err, &ue) {
+		return usageError(c, "%v", err)
+	}
+	fmt.Fprintf(os.Stderr, "seccompgen %s: %v\n", c.Name, err)
+	return c.UsageExit
+}
+
+// recordOutputs are the files record writes, prepared.
+type recordOutputs struct {
+	profile, report, rec *outfile.File
+}
+
+// writeOutputs writes each output on its own, the profile first, so one
+// that fails loses none of the others; the error says what was written and
+// what was not.
+func writeOutputs(rec *recording.Recording, pol synth.Policy, outs recordOutputs, diff bool) error {
+	var wrote, failed []string
+	write := func(f *outfile.File, what string, data func() ([]byte, error)) {
+		if !f.Used() {
+			return
 		}
-	}
-	prof, rep, err := synthesize(rec, pol)
-	if err != nil {
-		return err
-	}
-	if reportPath != "" {
-		data, err := json.MarshalIndent(rep, "", "  ")
+		b, err := data()
+		if err == nil {
+			err = f.Write(b)
+		}
 		if err != nil {
-			return err
+			failed = append(failed, fmt.Sprintf("%s NOT written: %v", what, err))
+			return
 		}
-		if err := profiles.WriteFile(reportPath, append(data, '\n')); err != nil {
-			return fmt.Errorf("write report: %w", err)
-		}
+		wrote = append(wrote, fmt.Sprintf("%s written to %s", what, f.Path))
 	}
-	if output == "" || output == "-" {
-		if _, err := os.Stdout.Write(prof.Bytes()); err != nil {
-			return err
+	prof, rep, synthErr := synthesize(rec, pol)
+	if synthErr == nil {
+		write(outs.profile, "profile", func() ([]byte, error) { return prof.Bytes(), nil })
+		write(outs.report, "report", func() ([]byte, error) {
+			data, err := json.MarshalIndent(rep, "", "  ")
+			return append(data, '\n'), err
+		})
+	}
+	// Even when synthesis failed: the raw recording is what to look at.
+	write(outs.rec, "recording", func() ([]byte, error) { return rec.Marshal(), nil })
+	if synthErr != nil {
+		if len(wrote) > 0 {
+			return fmt.Errorf("%w (%s)", synthErr, strings.Join(wrote, "; "))
 		}
-	} else if err := profiles.WriteFile(output, prof.Bytes()); err != nil {
-		return fmt.Errorf("write profile: %w", err)
+		return synthErr
+	}
+	if len(failed) > 0 {
+		msg := strings.Join(failed, "; ")
+		if len(wrote) > 0 {
+			msg += "; " + strings.Join(wrote, "; ")
+		}
+		return errors.New(msg)
 	}
 	if diff {
 		d, err := profiles.DockerDefault(profiles.DefaultTarget())
 		if err != nil {
 			return fmt.Errorf("--diff: %w", err)
 		}
-		name := output
-		if name == "" || name == "-" {
+		name := outs.profile.Path
+		if name == "-" {
 			name = "the profile"
 		}
 		fmt.Fprint(os.Stderr, observedInferred(rep, name))
@@ -305,32 +342,4 @@ func observedInferred(rep *synth.Report, name string) string {
 		fmt.Fprintf(&b, "  %s: %s\n", r, strings.Join(names, " "))
 	}
 	return b.String()
-}
-
-// checkWritableDir fails when path's directory does not exist or is not a
-// directory, so no run is wasted on an output that cannot be written.
-func checkWritableDir(path string) error {
-	if path == "" || path == "-" {
-		return nil
-	}
-	dir := filepath.Dir(path)
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("%s: directory %s: %w", path, dir, unwrapPath(err))
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("%s: %s is not a directory", path, dir)
-	}
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return fmt.Errorf("%s: is a directory (give a file name)", path)
-	}
-	return nil
-}
-
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

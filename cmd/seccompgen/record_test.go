@@ -339,9 +339,17 @@ func TestRecordUsageErrors(t *testing.T) {
 		{"unknown flag", []string{"record", "--bogus", "--", "/bin/true"},
 			"seccompgen record: unknown flag: --bogus\nRun 'seccompgen help record' for details.\n"},
 		{"output dir missing", []string{"record", "-o", filepath.Join(dir, "nope", "p.json"), "--", "/bin/true"},
-			"seccompgen record: " + filepath.Join(dir, "nope", "p.json") + ": directory " + filepath.Join(dir, "nope") + ": no such file or directory\n"},
+			"seccompgen record: -o " + filepath.Join(dir, "nope", "p.json") + ": directory " + filepath.Join(dir, "nope") + ": no such file or directory\n"},
 		{"output is a directory", []string{"record", "-o", dir, "--", "/bin/true"},
-			"seccompgen record: " + dir + ": is a directory (give a file name)\n"},
+			"seccompgen record: -o " + dir + ": is a directory (give a file name)\n"},
+		{"-o takes --", []string{"record", "-o", "--", "/bin/true"},
+			"seccompgen record: -o needs a FILE before --\nRun 'seccompgen help record' for details.\n"},
+		{"--report takes a flag", []string{"record", "--report", "--diff", "--", "/bin/true"},
+			"seccompgen record: --report --diff: looks like a flag, want a FILE (write ./--diff for a file of that name)\nRun 'seccompgen help record' for details.\n"},
+		{"same file twice", []string{"record", "-o", filepath.Join(dir, "p.json"), "--report", dir + "/./p.json", "--", "/bin/true"},
+			"seccompgen record: -o " + filepath.Join(dir, "p.json") + " and --report " + dir + "/./p.json" + " are the same file: give each output its own\nRun 'seccompgen help record' for details.\n"},
+		{"report in /proc", []string{"record", "--report", "/proc/r.json", "--", "/bin/true"},
+			"seccompgen record: --report /proc/r.json: cannot create a file in /proc: no such file or directory\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := seccompgen(t, tc.args...)
