@@ -77,6 +77,8 @@ trouble.`,
 		return 0
 	}
 	register(c)
+	// No CMD follows: flags may come after the file names too.
+	c.Flags.SetInterspersed(true)
 }
 
 // targetFlag is the target Docker-format profiles are resolved for: the

@@ -83,4 +83,6 @@ Exit status: 0 on success, 2 on trouble.`,
 		return 0
 	}
 	register(c)
+	// No CMD follows: flags may come after the file names too.
+	c.Flags.SetInterspersed(true)
 }

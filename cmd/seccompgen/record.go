@@ -37,7 +37,7 @@ type recordFlags struct {
 func (f *recordFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.deny, "deny", strings.Join(synth.DefaultDeny, ","), "comma-separated syscalls to deny even if used (\"\" for none)")
 	fs.StringVar(&f.user, "user", "", "run CMD as `USER[:GROUP]` (names or numbers); the tracer still runs as root")
-	fs.Uint32Var(&f.maxProcs, "max-procs", 32768, "how many processes of the tree can be alive at once (more are counted as lost)")
+	fs.Uint32Var(&f.maxProcs, "max-procs", 32768, "how many processes of the tree can be alive at once, 1 to 4194304 (more are counted as lost)")
 	fs.StringVar(&f.infer, "infer", string(synth.InferGo), "what to allow beyond the trace: `go|none` (go: what the Go runtime of each Go binary can issue on paths the run missed, see docs/go-runtime.md; none: nothing)")
 	fs.StringVar(&f.runtime, "runtime", synth.RuntimeNone, "also allow what container runtime `R` makes after installing the filter: "+strings.Join(synth.Runtimes(), ", ")+" (docs/runtimes.md)")
 	fs.Var(&f.nnp, "no-new-privileges", "with --runtime: add only the runtime's list for this setting of process.noNewPrivileges (default: both)")
@@ -47,8 +47,16 @@ func (f *recordFlags) register(fs *pflag.FlagSet) {
 	fs.MarkHidden("only-under-seccomp")
 }
 
+// maxMaxProcs bounds --max-procs: PID_MAX_LIMIT on 64-bit kernels. No
+// more processes than that can be alive at once, so a larger process map
+// would only cost kernel memory (about 50 bytes an entry: 2^24 took 0.8 GB).
+const maxMaxProcs = 4 << 20
+
 func (f *recordFlags) policy() (synth.Policy, error) {
 	var p synth.Policy
+	if f.maxProcs < 1 || f.maxProcs > maxMaxProcs {
+		return p, fmt.Errorf("--max-procs %d: want 1 to %d (PID_MAX_LIMIT: no more processes can be alive at once)", f.maxProcs, maxMaxProcs)
+	}
 	for _, n := range strings.Split(f.deny, ",") {
 		if n = strings.TrimSpace(n); n != "" {
 			p.Deny = append(p.Deny, n)

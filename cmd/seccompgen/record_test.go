@@ -348,6 +348,10 @@ func TestRecordUsageErrors(t *testing.T) {
 			"seccompgen record: --report --diff: looks like a flag, want a FILE (write ./--diff for a file of that name)\nRun 'seccompgen help record' for details.\n"},
 		{"same file twice", []string{"record", "-o", filepath.Join(dir, "p.json"), "--report", dir + "/./p.json", "--", "/bin/true"},
 			"seccompgen record: -o " + filepath.Join(dir, "p.json") + " and --report " + dir + "/./p.json" + " are the same file: give each output its own\nRun 'seccompgen help record' for details.\n"},
+		{"max-procs too large", []string{"record", "--max-procs", "16777216", "--", "/bin/true"},
+			"seccompgen record: --max-procs 16777216: want 1 to 4194304 (PID_MAX_LIMIT: no more processes can be alive at once)\nRun 'seccompgen help record' for details.\n"},
+		{"max-procs zero", []string{"record", "--max-procs", "0", "--", "/bin/true"},
+			"seccompgen record: --max-procs 0: want 1 to 4194304 (PID_MAX_LIMIT: no more processes can be alive at once)\nRun 'seccompgen help record' for details.\n"},
 		{"report in /proc", []string{"record", "--report", "/proc/r.json", "--", "/bin/true"},
 			"seccompgen record: --report /proc/r.json: cannot create a file in /proc: no such file or directory\n"},
 	} {
