@@ -172,6 +172,14 @@ func runCheck(rf *recordFlags, pol synth.Policy, path string, update, strict, al
 			}
 		}
 	}
+	// By name then ABI, so the list reads like the profile and is stable.
+	sort.SliceStable(res.Breaks, func(i, j int) bool {
+		a, b := res.Breaks[i], res.Breaks[j]
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.ABI < b.ABI
+	})
 	needed := set(got.Allowed())
 	for _, n := range want.Allowed() {
 		if !needed[n] && !denied[n] {
