@@ -158,7 +158,7 @@ func Synthesize(recs []*recording.Recording, p Policy) (*profiles.Profile, *Repo
 			rep.DeniedButUsed = append(rep.DeniedButUsed, e)
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf(
 				"the workload called %s %d time(s) (first by pid %d, %s) but policy denies it: under this profile that call fails with EPERM",
-				s.Name, s.Count, s.FirstPID, s.FirstComm))
+				s.Name, s.Count, s.FirstPID, recording.Printable(s.FirstComm)))
 		} else if strings.HasPrefix(s.Name, "nr:") {
 			// A number the syscall table does not know cannot be named in
 			// an OCI profile; say so instead of dropping it silently.

@@ -242,7 +242,7 @@ func runCheck(rf *recordFlags, pol synth.Policy, path string, update, strict, al
 func describeEntry(e synth.Entry) string {
 	s := fmt.Sprintf("%s (%s)", e.Name, e.ABI)
 	if e.Reason == synth.ReasonObserved {
-		s += fmt.Sprintf(": %d call(s), first by pid %d (%s)", e.Count, e.FirstPID, e.FirstComm)
+		s += fmt.Sprintf(": %d call(s), first by pid %d (%s)", e.Count, e.FirstPID, recording.Printable(e.FirstComm))
 	} else {
 		s += ": " + e.Reason
 	}
@@ -295,7 +295,7 @@ func synthesize(rec *recording.Recording, pol synth.Policy) (*profiles.Profile, 
 		return nil, nil, err
 	}
 	for _, w := range rep.Warnings {
-		fmt.Fprintf(os.Stderr, "seccompgen: warning: %s\n", w)
+		fmt.Fprintf(os.Stderr, "seccompgen: warning: %s\n", recording.EscapeControls(w))
 	}
 	return prof, rep, nil
 }

@@ -159,7 +159,7 @@ func complaints(w *os.File, prof *profiles.Profile, name string, rec *recording.
 	allowed, conditional := set(prof.Allowed()), set(prof.Conditional())
 	var denied, maybe []string
 	for _, s := range rec.Syscalls {
-		line := fmt.Sprintf("  %s (%s): %d call(s), first by pid %d (%s)", s.Name, s.ABI, s.Count, s.FirstPID, s.FirstComm)
+		line := fmt.Sprintf("  %s (%s): %d call(s), first by pid %d (%s)", s.Name, s.ABI, s.Count, s.FirstPID, recording.Printable(s.FirstComm))
 		switch {
 		case !prof.AdmitsABI(string(s.ABI)):
 			denied = append(denied, line+": the profile does not admit the "+string(s.ABI)+" ABI")
