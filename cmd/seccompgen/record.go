@@ -182,7 +182,9 @@ killed it); 125 if seccompgen failed, 126 if CMD cannot be run, 127 if it is
 not found.
 
 The tracer needs root (or CAP_BPF and CAP_PERFMON) and a kernel with BTF. Use
---user to run CMD itself unprivileged.
+--user to run CMD itself unprivileged: its groups are GROUP (or the user's
+own) and the groups that list the user as a member, as setpriv --init-groups
+sets them.
 
 A syscall that an active seccomp filter denies never reaches the tracer:
 record CMD unconfined.

@@ -317,6 +317,18 @@ func TestRecordUser(t *testing.T) {
 	if r.status != 0 || !strings.HasPrefix(r.stdout, "65534\n") {
 		t.Errorf("--user nobody:nogroup: status %d, stdout %q", r.status, r.stdout)
 	}
+	// An explicit group replaces nobody's own (nogroup): it must not stay
+	// behind as a supplementary group.
+	for _, tc := range []struct{ user, want string }{
+		{"nobody", "65534\n"},
+		{"nobody:12345", "12345\n"},
+		{"65534:12345", "12345\n"},
+	} {
+		r = seccompgen(t, "record", "-o", prof, "--user", tc.user, "--", "/usr/bin/id", "-G")
+		if r.status != 0 || r.stdout != tc.want {
+			t.Errorf("--user %s: id -G printed %q (status %d), want %q", tc.user, r.stdout, r.status, tc.want)
+		}
+	}
 	r = seccompgen(t, "record", "--user", "no-such-user-xyz", "--", "/bin/true")
 	if r.status != 125 || r.stderr != "seccompgen record: --user no-such-user-xyz: no such user\n" {
 		t.Errorf("unknown user: status %d, stderr %q", r.status, r.stderr)
