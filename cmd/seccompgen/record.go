@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/pflag"
 
@@ -136,16 +137,14 @@ func (f *recordFlags) trace(args []string) traced {
 	}
 	w.Env = env
 
-	t, err := tracer.New(tracer.Config{MaxProcs: f.maxProcs, FilteredOnly: f.underSeccomp, Args: f.args})
-	if err != nil {
-		return traced{status: exitFailure, err: err}
-	}
-	defer t.Close()
 	fwd := forwardSignals()
 	defer fwd.stop()
-	run, err := t.Start(w)
+	t, run, status, err := startTraced(tracer.Config{MaxProcs: f.maxProcs, FilteredOnly: f.underSeccomp, Args: f.args}, w)
+	if t != nil {
+		defer t.Close()
+	}
 	if err != nil {
-		return traced{status: startStatus(err), err: fmt.Errorf("%s: %w", args[0], err)}
+		return traced{status: status, err: err}
 	}
 	fwd.to(run.Signal)
 	rec, err := run.Wait()
@@ -153,6 +152,29 @@ func (f *recordFlags) trace(args []string) traced {
 		return traced{status: exitFailure, err: err}
 	}
 	return traced{rec: rec, status: rec.Exit.Status()}
+}
+
+// startTraced starts w under a new tracer. A file the kernel cannot execute
+// (ENOEXEC: a script without "#!") is run with /bin/sh, as execvp(3) and
+// the shells do; a tracer records one workload, so that takes a new one.
+// On error the status says whose failure it was (125, 126, 127).
+func startTraced(cfg tracer.Config, w tracer.Workload) (*tracer.Tracer, *tracer.Run, int, error) {
+	for {
+		t, err := tracer.New(cfg)
+		if err != nil {
+			return nil, nil, exitFailure, err
+		}
+		run, err := t.Start(w)
+		if err == nil {
+			return t, run, 0, nil
+		}
+		t.Close()
+		if errors.Is(err, syscall.ENOEXEC) && w.Path != shellPath {
+			w.Path, w.Args = shellPath, shellArgs(w.Path, w.Args)
+			continue
+		}
+		return nil, nil, startStatus(err), fmt.Errorf("%s: %w", w.Args[0], err)
+	}
 }
 
 func init() {

@@ -34,6 +34,19 @@ func resolveCmd(name string) (string, int, error) {
 	return "", exitNotFound, fmt.Errorf("%s: command not found", name)
 }
 
+// shellPath runs the files execve refuses with ENOEXEC, as execvp(3) does.
+const shellPath = "/bin/sh"
+
+// shellArgs is the argv execvp(3) gives /bin/sh for a file without "#!":
+// the shell, the file's path, then the arguments after argv[0].
+func shellArgs(path string, argv []string) []string {
+	out := []string{shellPath, path}
+	if len(argv) > 1 {
+		out = append(out, argv[1:]...)
+	}
+	return out
+}
+
 // startStatus maps an error from starting CMD (execve's) to 126 or 127.
 func startStatus(err error) int {
 	if errors.Is(err, syscall.ENOENT) {
