@@ -1,7 +1,9 @@
 package main
 
 import (
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -121,5 +123,73 @@ func TestRecordReportFailureKeepsProfile(t *testing.T) {
 	wantErr := "seccompgen record: report NOT written: --report " + rep + ": no such file or directory; profile written to " + prof + "\n"
 	if !strings.HasSuffix(r.stderr, wantErr) {
 		t.Errorf("stderr:\n%s\nwant it to end with:\n%s", r.stderr, wantErr)
+	}
+}
+
+// TestOutputToStdout: -o /dev/stdout (and /proc/self/fd/1) writes to
+// seccompgen's own standard output, a pipe or a socket, and leaves the
+// /dev/stdout symlink alone (a rename used to replace it).
+func TestOutputToStdout(t *testing.T) {
+	want, err := os.ReadFile("testdata/merge-a-a.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/dev/stdout", "/proc/self/fd/1", "-"} {
+		t.Run("pipe "+path, func(t *testing.T) {
+			r := seccompgen(t, "merge", "-o", path, "testdata/a.json", "testdata/a.json")
+			if r.status != 0 || r.stdout != string(want) {
+				t.Errorf("status %d, stdout %q, stderr %q", r.status, r.stdout, r.stderr)
+			}
+		})
+	}
+	t.Run("socket", func(t *testing.T) {
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ours, theirs := os.NewFile(uintptr(fds[0]), "ours"), os.NewFile(uintptr(fds[1]), "theirs")
+		defer ours.Close()
+		cmd := exec.Command(filepath.Join(binDir, "seccompgen"), "merge", "-o", "/dev/stdout", "testdata/a.json", "testdata/a.json")
+		cmd.Stdout = theirs
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%v: %s", err, stderr.String())
+		}
+		theirs.Close()
+		got, _ := io.ReadAll(ours)
+		if string(got) != string(want) {
+			t.Errorf("the socket got %q", got)
+		}
+	})
+	if fi, err := os.Lstat("/dev/stdout"); err != nil || fi.Mode().Type() != os.ModeSymlink {
+		t.Errorf("/dev/stdout is no longer a symlink: %v %v", fi.Mode(), err)
+	}
+}
+
+// TestCheckUpdateOutput: check --update follows a symlinked profile to its
+// target and fails before CMD runs when it cannot be written.
+func TestCheckUpdateOutput(t *testing.T) {
+	testenv.RequireBPF(t)
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "seccomp"), 0o755)
+	link, target := filepath.Join(dir, "app.json"), filepath.Join(dir, "seccomp", "app.json")
+	os.Symlink("seccomp/app.json", link)
+	if r := seccompgen(t, "check", "--update", "--profile", link, "--", "/bin/true"); r.status != 0 {
+		t.Fatalf("--update: status %d, stderr:\n%s", r.status, r.stderr)
+	}
+	if fi, _ := os.Lstat(link); fi.Mode().Type() != os.ModeSymlink {
+		t.Errorf("%s is no longer a symlink", link)
+	}
+	validate(t, target)
+
+	ran := filepath.Join(dir, "ran")
+	r := seccompgen(t, "check", "--update", "--profile", "/proc/app.json", "--", "touch", ran)
+	wantErr := "seccompgen check: --profile /proc/app.json: cannot create a file in /proc: no such file or directory\n"
+	if r.status != 2 || r.stderr != wantErr {
+		t.Errorf("status %d, stderr %q; want 2, %q", r.status, r.stderr, wantErr)
+	}
+	if _, err := os.Stat(ran); err == nil {
+		t.Error("CMD ran although the profile cannot be written")
 	}
 }
