@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
 	"reflect"
 	"sort"
 	"strings"
@@ -55,30 +52,9 @@ func Load(nameOrPath string, t Target) (*Profile, error) {
 
 // ReadFile reads an OCI or Docker-format profile and resolves it for t.
 func ReadFile(path string, t Target) (*Profile, error) {
-	f, err := os.Open(path)
+	data, err := readProfileFile(path)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("%s: %w", path, pe.Err)
-		}
 		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if fi.IsDir() {
-		return nil, fmt.Errorf("%s: is a directory, want a profile file", path)
-	}
-	if fi.Size() > MaxSize {
-		return nil, tooLarge(path, fi.Size())
-	}
-	// Read at most one byte past the limit: a pipe or /proc file has no
-	// size to check first.
-	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return Parse(path, data, t)
 }

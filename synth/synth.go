@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -85,19 +86,24 @@ const (
 	Deny  Action = "deny"
 )
 
-// Entry is one decision of the report.
+// Entry is one decision of the report: one syscall in one ABI. Every entry
+// has every field (docs/report.md): a deny of a syscall the workload never
+// made has an entry per ABI of the profile, with that ABI's number and a
+// count of 0.
 type Entry struct {
-	Name      string        `json:"name"`
-	ABI       recording.ABI `json:"abi,omitempty"`
-	Nr        int           `json:"nr"`
-	Action    Action        `json:"action"`
-	Reason    string        `json:"reason"`
-	Count     uint64        `json:"count"`
-	FirstPID  int           `json:"first_pid,omitempty"`
-	FirstComm string        `json:"first_comm,omitempty"`
+	Name   string        `json:"name"`
+	ABI    recording.ABI `json:"abi"`
+	Nr     int           `json:"nr"` // the number in ABI
+	Action Action        `json:"action"`
+	Reason string        `json:"reason"`
+	Count  uint64        `json:"count"`
+	// FirstPID and FirstComm name the first caller of an observed syscall;
+	// 0 and "" for the others.
+	FirstPID  int    `json:"first_pid"`
+	FirstComm string `json:"first_comm"`
 	// Args, with Policy.Args, are the argument values the syscall is
-	// allowed with; none means it is allowed with any.
-	Args []ArgValues `json:"args,omitempty"`
+	// allowed with; [] means it is allowed with any.
+	Args []ArgValues `json:"args"`
 }
 
 // ArgValues are the values one argument is allowed to have: compared
@@ -108,22 +114,53 @@ type ArgValues struct {
 	Values []uint64 `json:"values"`
 }
 
-// Report says why each syscall is in the profile or denied in it.
+// Report says why each syscall is in the profile or denied in it. Its JSON
+// is one schema (docs/report.md): every key always present, arrays [] when
+// empty.
 type Report struct {
 	Syscalls []Entry          `json:"syscalls"`
-	Execs    []recording.Exec `json:"execs,omitempty"`
+	Execs    []recording.Exec `json:"execs"`
 	Losses   recording.Losses `json:"losses"`
-	Exit     *recording.Exit  `json:"exit,omitempty"`
-	Warnings []string         `json:"warnings,omitempty"`
+	// Exit is CMD's exit; null when several recordings were merged.
+	Exit     *recording.Exit `json:"exit"`
+	Warnings []string        `json:"warnings"`
 	// GoBinaries are the Go executables of the tree, inspected for
 	// Policy.Infer == InferGo.
-	GoBinaries []goruntime.Binary `json:"go_binaries,omitempty"`
+	GoBinaries []goruntime.Binary `json:"go_binaries"`
 	// DeniedButUsed lists explicit denies the workload made: under the
 	// profile those calls fail with EPERM.
-	DeniedButUsed []Entry `json:"denied_but_used,omitempty"`
+	DeniedButUsed []Entry `json:"denied_but_used"`
 	// IOUring says the workload used io_uring, and whether the profile
 	// allows it; nil when it did not use it.
 	IOUring *IOUringUse `json:"io_uring,omitempty"`
+}
+
+// MarshalJSON writes r with every array present: [] rather than null, so
+// a consumer needs no case for a missing list.
+func (r *Report) MarshalJSON() ([]byte, error) {
+	type plain Report // without this method
+	c := plain(*r)
+	c.Syscalls = orEmpty(c.Syscalls)
+	c.DeniedButUsed = orEmpty(c.DeniedButUsed)
+	c.Execs = orEmpty(c.Execs)
+	c.Warnings = orEmpty(c.Warnings)
+	c.GoBinaries = orEmpty(c.GoBinaries)
+	return json.Marshal(c)
+}
+
+// MarshalJSON writes e with Args [] when the syscall has no conditions.
+func (e Entry) MarshalJSON() ([]byte, error) {
+	type plain Entry
+	c := plain(e)
+	c.Args = orEmpty(c.Args)
+	return json.Marshal(c)
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // CheckPolicy validates p: the deny names (an unknown one is an error that
@@ -175,7 +212,7 @@ func Synthesize(recs []*recording.Recording, p Policy) (*profiles.Profile, *Repo
 			rep.DeniedButUsed = append(rep.DeniedButUsed, e)
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf(
 				"the workload called %s %d time(s) (first by pid %d, %s) but policy denies it: under this profile that call fails with EPERM",
-				s.Name, s.Count, s.FirstPID, s.FirstComm))
+				s.Name, s.Count, s.FirstPID, recording.Printable(s.FirstComm)))
 		} else if recording.IsNrName(s.Name) {
 			// A number the syscall table does not know cannot be named in
 			// an OCI profile; say so instead of dropping it silently.
@@ -199,11 +236,7 @@ func Synthesize(recs []*recording.Recording, p Policy) (*profiles.Profile, *Repo
 			}
 		}
 	}
-	for _, n := range sortedKeys(denied) {
-		if !used(merged, n) {
-			rep.Syscalls = append(rep.Syscalls, Entry{Name: n, Nr: -1, Action: Deny, Reason: ReasonPolicy})
-		}
-	}
+	rep.Syscalls = append(rep.Syscalls, unusedDenies(rep.Syscalls, sortedKeys(denied), abis)...)
 	if merged.Losses.Any() {
 		rep.Warnings = append(rep.Warnings, lossWarning(merged.Losses))
 	}
@@ -402,6 +435,40 @@ func used(r *recording.Recording, name string) bool {
 		}
 	}
 	return false
+}
+
+// unusedDenies returns an entry for each explicit deny in each ABI of the
+// profile that has no entry yet (the workload did not make it there), with
+// the syscall's number in that ABI. A name that exists in none of them (an
+// x86_64 profile denying an i386-only call) gets its x86_64 entry.
+func unusedDenies(have []Entry, names []string, abis []recording.ABI) []Entry {
+	type key struct {
+		abi  recording.ABI
+		name string
+	}
+	done := map[key]bool{}
+	for _, e := range have {
+		done[key{e.ABI, e.Name}] = true
+	}
+	var out []Entry
+	for _, n := range names {
+		added := false
+		for _, a := range abis {
+			nr, ok := recording.Number(a, n)
+			if !ok {
+				continue
+			}
+			added = true
+			if !done[key{a, n}] {
+				out = append(out, Entry{Name: n, ABI: a, Nr: nr, Action: Deny, Reason: ReasonPolicy})
+			}
+		}
+		if !added {
+			nr, _ := recording.Number(recording.X86_64, n)
+			out = append(out, Entry{Name: n, ABI: recording.X86_64, Nr: nr, Action: Deny, Reason: ReasonPolicy})
+		}
+	}
+	return out
 }
 
 // merge sums recordings: counts add up, the first pid/comm of a syscall is

@@ -2,6 +2,7 @@ package synth
 
 import (
 	"bytes"
+	"encoding/json"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -72,7 +73,8 @@ func TestDeniesWin(t *testing.T) {
 			allowed = append(allowed, e.Name)
 		}
 	}
-	if diff := cmp.Diff([]string{"x86_64:write:policy", "i386:write:policy", "i386:memfd_create:policy"}, denied); diff != "" {
+	// memfd_create: used in i386, denied in x86_64 too, with an entry for each.
+	if diff := cmp.Diff([]string{"x86_64:write:policy", "i386:write:policy", "i386:memfd_create:policy", "x86_64:memfd_create:policy"}, denied); diff != "" {
 		t.Errorf("denied (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"execve", "mmap2", "exit_group"}, allowed); diff != "" {
@@ -85,6 +87,36 @@ func TestDeniesWin(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantWarn, rep.Warnings); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+}
+
+// TestReportGolden pins the report's JSON schema (docs/report.md): every
+// entry with name, abi, nr, action, reason; a deny never used with an entry
+// per ABI of the profile and that ABI's number; arrays [] and never missing.
+func TestReportGolden(t *testing.T) {
+	_, rep, err := Synthesize([]*recording.Recording{mixed()}, Policy{Deny: DefaultDeny, Infer: InferGo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "mixed-report.json", append(data, '\n'))
+
+	var keys []map[string]any
+	var doc struct{ Syscalls *[]map[string]any }
+	doc.Syscalls = &keys
+	json.Unmarshal(data, &doc)
+	for _, e := range keys {
+		for _, k := range []string{"name", "abi", "nr", "action", "reason", "count", "first_pid", "first_comm", "args"} {
+			if _, ok := e[k]; !ok {
+				t.Errorf("entry %v has no %q", e, k)
+			}
+		}
+		if nr, _ := e["nr"].(float64); nr < 0 {
+			t.Errorf("entry %v has a negative nr", e)
+		}
 	}
 }
 

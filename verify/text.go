@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/seccompgen/seccompgen/recording"
 	"github.com/seccompgen/seccompgen/synth"
 )
 
@@ -133,7 +134,7 @@ func (r Result) ComplainText(name string, distinct int) string {
 
 func complainLine(f Refusal) string {
 	e := f.Entry
-	line := fmt.Sprintf("  %s (%s): %d call(s), first by pid %d (%s)", e.Name, e.ABI, e.Count, e.FirstPID, e.FirstComm)
+	line := fmt.Sprintf("  %s (%s): %d call(s), first by pid %d (%s)", e.Name, e.ABI, e.Count, e.FirstPID, recording.Printable(e.FirstComm))
 	if f.Kind == ABINotAdmitted {
 		line += ": the profile does not admit the " + string(e.ABI) + " ABI"
 	}
@@ -145,7 +146,7 @@ func complainLine(f Refusal) string {
 func Describe(e synth.Entry) string {
 	s := fmt.Sprintf("%s (%s)", e.Name, e.ABI)
 	if e.Reason == synth.ReasonObserved {
-		s += fmt.Sprintf(": %d call(s), first by pid %d (%s)", e.Count, e.FirstPID, e.FirstComm)
+		s += fmt.Sprintf(": %d call(s), first by pid %d (%s)", e.Count, e.FirstPID, recording.Printable(e.FirstComm))
 	} else {
 		s += ": " + e.Reason
 	}

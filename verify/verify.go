@@ -1,6 +1,8 @@
 package verify
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 
 	"github.com/seccompgen/seccompgen/profiles"
@@ -85,7 +87,8 @@ type Options struct {
 }
 
 // Result is what Check found. Every list is in a fixed order: Refusals
-// and Unchecked in the order of the needs, Policy and Looser sorted.
+// and Unchecked by name then ABI (as the profile reads), Policy and
+// Looser sorted.
 type Result struct {
 	// Refusals are what the run needs and the profile refuses.
 	Refusals []Refusal
@@ -131,6 +134,11 @@ func Check(p *profiles.Profile, needs []synth.Entry, o Options) Result {
 			r.Refusals = append(r.Refusals, f)
 		}
 	}
+	byName := func(a, b Refusal) int {
+		return cmp.Or(cmp.Compare(a.Entry.Name, b.Entry.Name), cmp.Compare(a.Entry.ABI, b.Entry.ABI))
+	}
+	slices.SortStableFunc(r.Refusals, byName)
+	slices.SortStableFunc(r.Unchecked, byName)
 	if o.Needed != nil {
 		r.Needed, r.Looser = len(o.Needed), k.looser(o.Needed)
 	}

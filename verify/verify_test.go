@@ -99,11 +99,11 @@ func TestCheck(t *testing.T) {
 			verdict: InSync,
 		},
 		{
-			name:  "argument values refused: only those are kept",
+			name:  "argument values refused: only those are kept, by name",
 			needs: []synth.Entry{observed(recording.X86_64, "socket", arg0(1, 2, 10)), observed(recording.X86_64, "clone", cloneArgs(0, newNet))},
 			refusals: []Refusal{
-				{Entry: observed(recording.X86_64, "socket", arg0(2, 10)), Kind: ArgRefused},
 				{Entry: observed(recording.X86_64, "clone", cloneArgs(newNet)), Kind: ArgRefused},
+				{Entry: observed(recording.X86_64, "socket", arg0(2, 10)), Kind: ArgRefused},
 			},
 			verdict: Breaks,
 		},

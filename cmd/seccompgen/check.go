@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/seccompgen/seccompgen/internal/outfile"
 	"github.com/seccompgen/seccompgen/profiles"
 	"github.com/seccompgen/seccompgen/recording"
 	"github.com/seccompgen/seccompgen/synth"
@@ -70,6 +71,9 @@ Other trouble (no FILE, a bad FILE, no privileges for the tracer) exits 2.`,
 		if profilePath == "" {
 			return usageError(c, "--profile is required")
 		}
+		if err := outfile.CheckName("--profile", profilePath); err != nil {
+			return usageError(c, "%v", err)
+		}
 		if len(args) == 0 {
 			return usageError(c, "no command to check (want: check --profile FILE -- CMD [ARG...])")
 		}
@@ -100,6 +104,7 @@ func runCheck(rf *recordFlags, pol synth.Policy, path string, update, strict, al
 		return res
 	}
 	var want *profiles.Profile
+	dst := &outfile.File{Flag: "--profile", Path: path}
 	if !update {
 		var err error
 		if want, err = profiles.ReadFile(path, profiles.DefaultTarget()); err != nil {
@@ -108,7 +113,7 @@ func runCheck(rf *recordFlags, pol synth.Policy, path string, update, strict, al
 			}
 			return fail("%v", err)
 		}
-	} else if err := checkWritableDir(path); err != nil {
+	} else if err := outfile.Prepare(dst); err != nil {
 		return fail("%v", err)
 	}
 
@@ -132,8 +137,8 @@ func runCheck(rf *recordFlags, pol synth.Policy, path string, update, strict, al
 		return fail("%v", err)
 	}
 	if update {
-		if err := profiles.WriteFile(path, got.Bytes()); err != nil {
-			return fail("write %s: %v", path, err)
+		if err := dst.Write(got.Bytes()); err != nil {
+			return fail("%v", err)
 		}
 		res.Verdict = verify.InSync
 		res.Message = fmt.Sprintf("seccompgen check: updated %s (%d syscalls allowed)\n", path, len(got.Allowed()))
@@ -164,7 +169,7 @@ func synthesize(rec *recording.Recording, pol synth.Policy) (*profiles.Profile, 
 		return nil, nil, err
 	}
 	for _, w := range rep.Warnings {
-		fmt.Fprintf(os.Stderr, "seccompgen: warning: %s\n", w)
+		fmt.Fprintf(os.Stderr, "seccompgen: warning: %s\n", recording.EscapeControls(w))
 	}
 	return prof, rep, nil
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -77,6 +78,36 @@ func TestCheck(t *testing.T) {
 	}
 	if r = seccompgen(t, "check", "--profile", prof, "--", drift, "new"); r.status != 0 {
 		t.Errorf("after --update: status %d, stderr %q", r.status, r.stderr)
+	}
+}
+
+// TestCheckBreaksSorted: what the profile lacks is listed by name (then
+// ABI), in the JSON and in the text, not in syscall-number order.
+func TestCheckBreaksSorted(t *testing.T) {
+	testenv.RequireBPF(t)
+	prof := filepath.Join(t.TempDir(), "execve-only.json")
+	os.WriteFile(prof, []byte(`{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"], "syscalls": [{"names": ["execve"], "action": "SCMP_ACT_ALLOW"}]}`), 0o644)
+	r := seccompgen(t, "check", "--format", "json", "--infer", "none", "--profile", prof, "--", "/bin/true")
+	var res checkResult
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("--format json: %v\n%s\n%s", err, r.stdout, r.stderr)
+	}
+	var got []string
+	for _, e := range res.Breaks {
+		got = append(got, e.Name+" "+string(e.ABI))
+	}
+	if len(got) < 5 || !slices.IsSorted(got) {
+		t.Errorf("breaks not sorted by name: %v", got)
+	}
+	r = seccompgen(t, "check", "--infer", "none", "--deny", "", "--profile", prof, "--", "/bin/true")
+	var lines []string
+	for _, l := range strings.Split(r.stderr, "\n") {
+		if strings.HasPrefix(l, "  ") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != len(got) || !slices.IsSorted(lines) {
+		t.Errorf("text breaks not sorted:\n%s", r.stderr)
 	}
 }
 

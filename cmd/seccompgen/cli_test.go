@@ -89,6 +89,27 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// TestFlagsAfterFiles: diff and merge take no CMD, so their flags may
+// follow the file names, as in most tools.
+func TestFlagsAfterFiles(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		status int
+	}{
+		{[]string{"diff", "testdata/a.json", "--exit-code"}, 1},
+		{[]string{"diff", "testdata/a.json", "--against", "testdata/a.json", "--exit-code"}, 0},
+		{[]string{"merge", "testdata/a.json", "--strict", "-o", "-"}, 0},
+		{[]string{"merge", "-o", "-", "--", "testdata/a.json"}, 0},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			r := seccompgen(t, tc.args...)
+			if r.status != tc.status || r.stdout == "" {
+				t.Errorf("status %d, want %d; stdout %d bytes; stderr:\n%s", r.status, tc.status, len(r.stdout), r.stderr)
+			}
+		})
+	}
+}
+
 func TestDiff(t *testing.T) {
 	tests := []struct {
 		name   string

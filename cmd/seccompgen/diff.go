@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/seccompgen/seccompgen/internal/outfile"
 	"github.com/seccompgen/seccompgen/profiles"
 )
 
@@ -49,6 +50,9 @@ trouble.`,
 		if *format != "text" && *format != "json" {
 			return usageError(c, "--format %q: want text or json", *format)
 		}
+		if err := outfile.CheckName("--against", *against); err != nil {
+			return usageError(c, "%v", err)
+		}
 		t, err := targetFlag(fs, *caps)
 		if err != nil {
 			return usageError(c, "--caps: %v", err)
@@ -73,6 +77,8 @@ trouble.`,
 		return 0
 	}
 	register(c)
+	// No CMD follows: flags may come after the file names too.
+	c.Flags.SetInterspersed(true)
 }
 
 // targetFlag is the target Docker-format profiles are resolved for: the

@@ -18,10 +18,11 @@ const filterFD = 3
 
 // The launcher: `run` re-executes seccompgen as `__exec` with the compiled
 // BPF program on fd 3. It installs the filter on its own thread only, then
-// execs CMD at once, so CMD and its descendants are confined and seccompgen
-// itself never is. Between the filter and execve it makes no syscall but
-// those two (everything is prepared before), so the profile needs nothing
-// for seccompgen's sake except execve.
+// execs CMD at once (with /bin/sh, as execvp(3) does, when the kernel
+// cannot execute it: a script without "#!"), so CMD and its descendants are
+// confined and seccompgen itself never is. Between the filter and execve it
+// makes no syscall but those two (everything is prepared before), so the
+// profile needs nothing for seccompgen's sake except execve.
 func init() {
 	c := &command{
 		Name:      "__exec",
@@ -70,6 +71,13 @@ func launch(path string, argv []string, flags uint) int {
 		fmt.Fprintf(os.Stderr, "seccompgen run: %s: %v\n", path, err)
 		return exitFailure
 	}
+	// For a file without "#!" (ENOEXEC), as execvp(3): /bin/sh PATH ARGS.
+	shp, _ := syscall.BytePtrFromString(shellPath)
+	shargvp, err := syscall.SlicePtrFromStrings(shellArgs(path, argv))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "seccompgen run: %s: %v\n", path, err)
+		return exitFailure
+	}
 	envp, err := syscall.SlicePtrFromStrings(os.Environ())
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "seccompgen run: environment: %v\n", err)
@@ -87,6 +95,9 @@ func launch(path string, argv []string, flags uint) int {
 		return exitFailure
 	}
 	_, _, e := unix.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(pathp)), uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envp[0])))
+	if e == unix.ENOEXEC {
+		_, _, e = unix.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(shp)), uintptr(unsafe.Pointer(&shargvp[0])), uintptr(unsafe.Pointer(&envp[0])))
+	}
 	runtime.KeepAlive(prog)
 	// From here on this thread runs under the filter: say what happened in
 	// as few syscalls as possible.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/seccompgen/seccompgen/internal/outfile"
 	"github.com/seccompgen/seccompgen/profiles"
 )
 
@@ -46,6 +47,11 @@ Exit status: 0 on success, 2 on trouble.`,
 		if len(args) == 0 {
 			return usageError(c, "want at least one PROFILE")
 		}
+		// Before the inputs are read: a bad -o fails at once.
+		dst := &outfile.File{Flag: "-o", Path: *out}
+		if err := outfile.Prepare(dst); err != nil {
+			return outputError(c, err)
+		}
 		t, err := targetFlag(fs, *caps)
 		if err != nil {
 			return usageError(c, "--caps: %v", err)
@@ -71,14 +77,12 @@ Exit status: 0 on success, 2 on trouble.`,
 		if err != nil && !errors.Is(err, profiles.ErrNoLibseccomp) {
 			return fail(c, err)
 		}
-		if *out == "-" {
-			os.Stdout.Write(m.Bytes())
-			return 0
-		}
-		if err := profiles.WriteFile(*out, m.Bytes()); err != nil {
-			return fail(c, fmt.Errorf("write %s: %w", *out, err))
+		if err := dst.Write(m.Bytes()); err != nil {
+			return fail(c, err)
 		}
 		return 0
 	}
 	register(c)
+	// No CMD follows: flags may come after the file names too.
+	c.Flags.SetInterspersed(true)
 }

@@ -5,14 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/pflag"
 
+	"github.com/seccompgen/seccompgen/internal/outfile"
 	"github.com/seccompgen/seccompgen/profiles"
 	"github.com/seccompgen/seccompgen/recording"
 	"github.com/seccompgen/seccompgen/synth"
@@ -39,7 +40,7 @@ func (f *recordFlags) register(fs *pflag.FlagSet) {
 	f.fs = fs
 	fs.StringVar(&f.deny, "deny", strings.Join(synth.DefaultDeny, ","), "comma-separated syscalls to deny even if used (\"\" for none); io_uring names its three syscalls; with --args the default adds io_uring (docs/io_uring.md)")
 	fs.StringVar(&f.user, "user", "", "run CMD as `USER[:GROUP]` (names or numbers); the tracer still runs as root")
-	fs.Uint32Var(&f.maxProcs, "max-procs", 32768, "how many processes of the tree can be alive at once (more are counted as lost)")
+	fs.Uint32Var(&f.maxProcs, "max-procs", 32768, "how many processes of the tree can be alive at once, 1 to 4194304 (more are counted as lost)")
 	fs.StringVar(&f.infer, "infer", string(synth.InferGo), "what to allow beyond the trace: `go|none` (go: what the Go runtime of each Go binary can issue on paths the run missed, see docs/go-runtime.md; none: nothing)")
 	fs.StringVar(&f.runtime, "runtime", synth.RuntimeNone, "also allow what container runtime `R` makes after installing the filter: "+strings.Join(synth.Runtimes(), ", ")+" (docs/runtimes.md)")
 	fs.Var(&f.nnp, "no-new-privileges", "with --runtime: add only the runtime's list for this setting of process.noNewPrivileges (default: both)")
@@ -49,8 +50,16 @@ func (f *recordFlags) register(fs *pflag.FlagSet) {
 	fs.MarkHidden("only-under-seccomp")
 }
 
+// maxMaxProcs bounds --max-procs: PID_MAX_LIMIT on 64-bit kernels. No
+// more processes than that can be alive at once, so a larger process map
+// would only cost kernel memory (about 50 bytes an entry: 2^24 took 0.8 GB).
+const maxMaxProcs = 4 << 20
+
 func (f *recordFlags) policy() (synth.Policy, error) {
 	var p synth.Policy
+	if f.maxProcs < 1 || f.maxProcs > maxMaxProcs {
+		return p, fmt.Errorf("--max-procs %d: want 1 to %d (PID_MAX_LIMIT: no more processes can be alive at once)", f.maxProcs, maxMaxProcs)
+	}
 	for _, n := range strings.Split(f.deny, ",") {
 		if n = strings.TrimSpace(n); n != "" {
 			p.Deny = append(p.Deny, n)
@@ -136,16 +145,14 @@ func (f *recordFlags) trace(args []string) traced {
 	}
 	w.Env = env
 
-	t, err := tracer.New(tracer.Config{MaxProcs: f.maxProcs, FilteredOnly: f.underSeccomp, Args: f.args})
-	if err != nil {
-		return traced{status: exitFailure, err: err}
-	}
-	defer t.Close()
 	fwd := forwardSignals()
 	defer fwd.stop()
-	run, err := t.Start(w)
+	t, run, status, err := startTraced(tracer.Config{MaxProcs: f.maxProcs, FilteredOnly: f.underSeccomp, Args: f.args}, w)
+	if t != nil {
+		defer t.Close()
+	}
 	if err != nil {
-		return traced{status: startStatus(err), err: fmt.Errorf("%s: %w", args[0], err)}
+		return traced{status: status, err: err}
 	}
 	fwd.to(run.Signal)
 	rec, err := run.Wait()
@@ -153,6 +160,29 @@ func (f *recordFlags) trace(args []string) traced {
 		return traced{status: exitFailure, err: err}
 	}
 	return traced{rec: rec, status: rec.Exit.Status()}
+}
+
+// startTraced starts w under a new tracer. A file the kernel cannot execute
+// (ENOEXEC: a script without "#!") is run with /bin/sh, as execvp(3) and
+// the shells do; a tracer records one workload, so that takes a new one.
+// On error the status says whose failure it was (125, 126, 127).
+func startTraced(cfg tracer.Config, w tracer.Workload) (*tracer.Tracer, *tracer.Run, int, error) {
+	for {
+		t, err := tracer.New(cfg)
+		if err != nil {
+			return nil, nil, exitFailure, err
+		}
+		run, err := t.Start(w)
+		if err == nil {
+			return t, run, 0, nil
+		}
+		t.Close()
+		if errors.Is(err, syscall.ENOEXEC) && w.Path != shellPath {
+			w.Path, w.Args = shellPath, shellArgs(w.Path, w.Args)
+			continue
+		}
+		return nil, nil, startStatus(err), fmt.Errorf("%s: %w", w.Args[0], err)
+	}
 }
 
 func init() {
@@ -182,7 +212,9 @@ killed it); 125 if seccompgen failed, 126 if CMD cannot be run, 127 if it is
 not found.
 
 The tracer needs root (or CAP_BPF and CAP_PERFMON) and a kernel with BTF. Use
---user to run CMD itself unprivileged.
+--user to run CMD itself unprivileged: its groups are GROUP (or the user's
+own) and the groups that list the user as a member, as setpriv --init-groups
+sets them.
 
 A syscall that an active seccomp filter denies never reaches the tracer:
 record CMD unconfined.
@@ -236,18 +268,23 @@ report): a profile that allows io_uring does not bind what the ring does.
 			return usageError(c, "%v", err)
 		}
 		// Fail before a long run, not after it, when the outputs cannot be written.
-		for _, p := range []string{output, reportPath, recPath} {
-			if err := checkWritableDir(p); err != nil {
-				fmt.Fprintf(os.Stderr, "seccompgen record: %v\n", err)
-				return exitFailure
-			}
+		if output == "" {
+			output = "-"
+		}
+		outs := recordOutputs{
+			profile: &outfile.File{Flag: "-o", Path: output},
+			report:  &outfile.File{Flag: "--report", Path: reportPath},
+			rec:     &outfile.File{Flag: "--save-recording", Path: recPath},
+		}
+		if err := outfile.Prepare(outs.profile, outs.report, outs.rec); err != nil {
+			return outputError(c, err)
 		}
 		tr := rf.trace(args)
 		if tr.err != nil {
 			fmt.Fprintf(os.Stderr, "seccompgen record: %v\n", tr.err)
 			return tr.status
 		}
-		if err := writeOutputs(tr.rec, pol, output, reportPath, recPath, diff); err != nil {
+		if err := writeOutputs(tr.rec, pol, outs, diff); err != nil {
 			fmt.Fprintf(os.Stderr, "seccompgen record: %v\n", err)
 			return exitFailure
 		}
@@ -256,39 +293,71 @@ report): a profile that allows io_uring does not bind what the ring does.
 	register(c)
 }
 
-func writeOutputs(rec *recording.Recording, pol synth.Policy, output, reportPath, recPath string, diff bool) error {
-	if recPath != "" {
-		if err := profiles.WriteFile(recPath, rec.Marshal()); err != nil {
-			return fmt.Errorf("save recording: %w", err)
+// outputError reports an error of outfile.Prepare: a usage error, or an
+// output that cannot be written.
+func outputError(c *command, err error) int {
+	var ue *outfile.UsageError
+	if errors.As(err, &ue) {
+		return usageError(c, "%v", err)
+	}
+	fmt.Fprintf(os.Stderr, "seccompgen %s: %v\n", c.Name, err)
+	return c.UsageExit
+}
+
+// recordOutputs are the files record writes, prepared.
+type recordOutputs struct {
+	profile, report, rec *outfile.File
+}
+
+// writeOutputs writes each output on its own, the profile first, so one
+// that fails loses none of the others; the error says what was written and
+// what was not.
+func writeOutputs(rec *recording.Recording, pol synth.Policy, outs recordOutputs, diff bool) error {
+	var wrote, failed []string
+	write := func(f *outfile.File, what string, data func() ([]byte, error)) {
+		if !f.Used() {
+			return
 		}
-	}
-	prof, rep, err := synthesize(rec, pol)
-	if err != nil {
-		return err
-	}
-	if reportPath != "" {
-		data, err := json.MarshalIndent(rep, "", "  ")
+		b, err := data()
+		if err == nil {
+			err = f.Write(b)
+		}
 		if err != nil {
-			return err
+			failed = append(failed, fmt.Sprintf("%s NOT written: %v", what, err))
+			return
 		}
-		if err := profiles.WriteFile(reportPath, append(data, '\n')); err != nil {
-			return fmt.Errorf("write report: %w", err)
-		}
+		wrote = append(wrote, fmt.Sprintf("%s written to %s", what, f.Path))
 	}
-	if output == "" || output == "-" {
-		if _, err := os.Stdout.Write(prof.Bytes()); err != nil {
-			return err
+	prof, rep, synthErr := synthesize(rec, pol)
+	if synthErr == nil {
+		write(outs.profile, "profile", func() ([]byte, error) { return prof.Bytes(), nil })
+		write(outs.report, "report", func() ([]byte, error) {
+			data, err := json.MarshalIndent(rep, "", "  ")
+			return append(data, '\n'), err
+		})
+	}
+	// Even when synthesis failed: the raw recording is what to look at.
+	write(outs.rec, "recording", func() ([]byte, error) { return rec.Marshal(), nil })
+	if synthErr != nil {
+		if len(wrote) > 0 {
+			return fmt.Errorf("%w (%s)", synthErr, strings.Join(wrote, "; "))
 		}
-	} else if err := profiles.WriteFile(output, prof.Bytes()); err != nil {
-		return fmt.Errorf("write profile: %w", err)
+		return synthErr
+	}
+	if len(failed) > 0 {
+		msg := strings.Join(failed, "; ")
+		if len(wrote) > 0 {
+			msg += "; " + strings.Join(wrote, "; ")
+		}
+		return errors.New(msg)
 	}
 	if diff {
 		d, err := profiles.DockerDefault(profiles.DefaultTarget())
 		if err != nil {
 			return fmt.Errorf("--diff: %w", err)
 		}
-		name := output
-		if name == "" || name == "-" {
+		name := outs.profile.Path
+		if name == "-" {
 			name = "the profile"
 		}
 		fmt.Fprint(os.Stderr, observedInferred(rep, name))
@@ -320,32 +389,4 @@ func observedInferred(rep *synth.Report, name string) string {
 		fmt.Fprintf(&b, "  %s: %s\n", r, strings.Join(names, " "))
 	}
 	return b.String()
-}
-
-// checkWritableDir fails when path's directory does not exist or is not a
-// directory, so no run is wasted on an output that cannot be written.
-func checkWritableDir(path string) error {
-	if path == "" || path == "-" {
-		return nil
-	}
-	dir := filepath.Dir(path)
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("%s: directory %s: %w", path, dir, unwrapPath(err))
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("%s: %s is not a directory", path, dir)
-	}
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return fmt.Errorf("%s: is a directory (give a file name)", path)
-	}
-	return nil
-}
-
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

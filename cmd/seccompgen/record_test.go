@@ -317,6 +317,18 @@ func TestRecordUser(t *testing.T) {
 	if r.status != 0 || !strings.HasPrefix(r.stdout, "65534\n") {
 		t.Errorf("--user nobody:nogroup: status %d, stdout %q", r.status, r.stdout)
 	}
+	// An explicit group replaces nobody's own (nogroup): it must not stay
+	// behind as a supplementary group.
+	for _, tc := range []struct{ user, want string }{
+		{"nobody", "65534\n"},
+		{"nobody:12345", "12345\n"},
+		{"65534:12345", "12345\n"},
+	} {
+		r = seccompgen(t, "record", "-o", prof, "--user", tc.user, "--", "/usr/bin/id", "-G")
+		if r.status != 0 || r.stdout != tc.want {
+			t.Errorf("--user %s: id -G printed %q (status %d), want %q", tc.user, r.stdout, r.status, tc.want)
+		}
+	}
 	r = seccompgen(t, "record", "--user", "no-such-user-xyz", "--", "/bin/true")
 	if r.status != 125 || r.stderr != "seccompgen record: --user no-such-user-xyz: no such user\n" {
 		t.Errorf("unknown user: status %d, stderr %q", r.status, r.stderr)
@@ -339,9 +351,21 @@ func TestRecordUsageErrors(t *testing.T) {
 		{"unknown flag", []string{"record", "--bogus", "--", "/bin/true"},
 			"seccompgen record: unknown flag: --bogus\nRun 'seccompgen help record' for details.\n"},
 		{"output dir missing", []string{"record", "-o", filepath.Join(dir, "nope", "p.json"), "--", "/bin/true"},
-			"seccompgen record: " + filepath.Join(dir, "nope", "p.json") + ": directory " + filepath.Join(dir, "nope") + ": no such file or directory\n"},
+			"seccompgen record: -o " + filepath.Join(dir, "nope", "p.json") + ": directory " + filepath.Join(dir, "nope") + ": no such file or directory\n"},
 		{"output is a directory", []string{"record", "-o", dir, "--", "/bin/true"},
-			"seccompgen record: " + dir + ": is a directory (give a file name)\n"},
+			"seccompgen record: -o " + dir + ": is a directory (give a file name)\n"},
+		{"-o takes --", []string{"record", "-o", "--", "/bin/true"},
+			"seccompgen record: -o needs a FILE before --\nRun 'seccompgen help record' for details.\n"},
+		{"--report takes a flag", []string{"record", "--report", "--diff", "--", "/bin/true"},
+			"seccompgen record: --report --diff: looks like a flag, want a FILE (write ./--diff for a file of that name)\nRun 'seccompgen help record' for details.\n"},
+		{"same file twice", []string{"record", "-o", filepath.Join(dir, "p.json"), "--report", dir + "/./p.json", "--", "/bin/true"},
+			"seccompgen record: -o " + filepath.Join(dir, "p.json") + " and --report " + dir + "/./p.json" + " are the same file: give each output its own\nRun 'seccompgen help record' for details.\n"},
+		{"max-procs too large", []string{"record", "--max-procs", "16777216", "--", "/bin/true"},
+			"seccompgen record: --max-procs 16777216: want 1 to 4194304 (PID_MAX_LIMIT: no more processes can be alive at once)\nRun 'seccompgen help record' for details.\n"},
+		{"max-procs zero", []string{"record", "--max-procs", "0", "--", "/bin/true"},
+			"seccompgen record: --max-procs 0: want 1 to 4194304 (PID_MAX_LIMIT: no more processes can be alive at once)\nRun 'seccompgen help record' for details.\n"},
+		{"report in /proc", []string{"record", "--report", "/proc/r.json", "--", "/bin/true"},
+			"seccompgen record: --report /proc/r.json: cannot create a file in /proc: no such file or directory\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := seccompgen(t, tc.args...)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/seccompgen/seccompgen/internal/outfile"
 	"github.com/seccompgen/seccompgen/profiles"
 	"github.com/seccompgen/seccompgen/recording"
 	"github.com/seccompgen/seccompgen/tracer"
@@ -53,6 +54,9 @@ SIGINT, SIGTERM and SIGHUP are forwarded to CMD.`,
 	c.Run = func(args []string) int {
 		if profilePath == "" {
 			return usageError(c, "--profile is required")
+		}
+		if err := outfile.CheckName("--profile", profilePath); err != nil {
+			return usageError(c, "%v", err)
 		}
 		if len(args) == 0 {
 			return usageError(c, "no command to run (want: run --profile FILE -- CMD [ARG...])")

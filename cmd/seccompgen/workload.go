@@ -34,6 +34,19 @@ func resolveCmd(name string) (string, int, error) {
 	return "", exitNotFound, fmt.Errorf("%s: command not found", name)
 }
 
+// shellPath runs the files execve refuses with ENOEXEC, as execvp(3) does.
+const shellPath = "/bin/sh"
+
+// shellArgs is the argv execvp(3) gives /bin/sh for a file without "#!":
+// the shell, the file's path, then the arguments after argv[0].
+func shellArgs(path string, argv []string) []string {
+	out := []string{shellPath, path}
+	if len(argv) > 1 {
+		out = append(out, argv[1:]...)
+	}
+	return out
+}
+
 // startStatus maps an error from starting CMD (execve's) to 126 or 127.
 func startStatus(err error) int {
 	if errors.Is(err, syscall.ENOENT) {
@@ -43,7 +56,9 @@ func startStatus(err error) int {
 }
 
 // lookupUser resolves USER[:GROUP] (names or numbers) into credentials and
-// the environment a login as that user would have.
+// the environment a login as that user would have. The primary group is
+// GROUP if given, else the user's; the supplementary groups are the groups
+// that list the user as a member, without the user's own primary group.
 func lookupUser(spec string) (*syscall.Credential, []string, error) {
 	name, group, hasGroup := strings.Cut(spec, ":")
 	u, err := user.Lookup(name)
@@ -71,9 +86,14 @@ func lookupUser(spec string) (*syscall.Credential, []string, error) {
 		gid, _ = strconv.ParseUint(g.Gid, 10, 32)
 	}
 	cred := &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	// Supplementary groups are the user's memberships in the group
+	// database. The user's own primary group is not one: with :GROUP it is
+	// replaced, as setpriv --regid GROUP --init-groups replaces it, and
+	// must not stay behind as a supplementary group.
+	own, _ := strconv.ParseUint(u.Gid, 10, 32)
 	if ids, err := u.GroupIds(); err == nil {
 		for _, id := range ids {
-			if n, err := strconv.ParseUint(id, 10, 32); err == nil && uint32(n) != cred.Gid {
+			if n, err := strconv.ParseUint(id, 10, 32); err == nil && uint32(n) != cred.Gid && n != own {
 				cred.Groups = append(cred.Groups, uint32(n))
 			}
 		}
