@@ -126,6 +126,11 @@ func runCheck(rf *recordFlags, pol synth.Policy, path string, update, strict, al
 			}
 			return fail("%v", err)
 		}
+		// A profile the kernel would not load breaks every workload:
+		// say so before spending a run on it.
+		if _, err := profiles.Validate(want, false); err != nil && !errors.Is(err, profiles.ErrNoLibseccomp) {
+			return fail("%v", err)
+		}
 	} else if err := checkWritableDir(path); err != nil {
 		return fail("%v", err)
 	}

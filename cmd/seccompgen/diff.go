@@ -61,6 +61,7 @@ trouble.`,
 		if err != nil {
 			return fail(c, err)
 		}
+		warnUnloadable(c, a, b)
 		cmp := profiles.Diff(a, b)
 		if *format == "json" {
 			os.Stdout.Write(cmp.JSON("", ""))
@@ -73,6 +74,17 @@ trouble.`,
 		return 0
 	}
 	register(c)
+}
+
+// warnUnloadable says on stderr which of ps runc could not load (a
+// filter longer than the kernel takes, an action runc refuses): diff still
+// compares what they say.
+func warnUnloadable(c *command, ps ...*profiles.Profile) {
+	for _, p := range ps {
+		if _, err := profiles.Validate(p, false); err != nil && !errors.Is(err, profiles.ErrNoLibseccomp) {
+			fmt.Fprintf(os.Stderr, "seccompgen %s: warning: %v\n", c.Name, err)
+		}
+	}
 }
 
 // targetFlag is the target Docker-format profiles are resolved for: the

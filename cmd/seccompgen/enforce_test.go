@@ -1,8 +1,14 @@
 package main
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/seccompgen/seccompgen/profiles"
 )
 
 // TestErrnoOutOfRange: every command that reads a profile refuses an errno
@@ -27,5 +33,51 @@ func TestErrnoOutOfRange(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want %d, %q", r.status, r.stderr, tc.status, tc.prefix+msg)
 			}
 		})
+	}
+}
+
+// TestFilterTooLong: a profile whose filter the kernel would refuse
+// (over 4096 BPF instructions) is refused by merge, run and check, which
+// would otherwise write it or fail with "invalid argument"; diff warns.
+func TestFilterTooLong(t *testing.T) {
+	s := profiles.Spec{ABIs: []string{"x86_64"}, Allow: []string{"execve", "exit_group"}}
+	c := profiles.Cond{Name: "socket"}
+	for v := range 5000 {
+		c.Values = append(c.Values, uint64(v))
+	}
+	s.Conditional = []profiles.Cond{c}
+	p, err := profiles.Generate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := profiles.Validate(p, false); errors.Is(err, profiles.ErrNoLibseccomp) {
+		t.Skip("built without cgo: no libseccomp to compile with")
+	}
+	file := filepath.Join(t.TempDir(), "long.json")
+	if err := os.WriteFile(file, p.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// merge's output has no name yet.
+	msg := regexp.MustCompile(`profiles: (` + regexp.QuoteMeta(file) + `: )?compiles to 50[0-9][0-9] BPF instructions; the kernel loads at most 4096: merge fewer conditional rules .*\n$`)
+	out := filepath.Join(t.TempDir(), "out.json")
+	for _, tc := range []struct {
+		args   []string
+		prefix string
+		status int
+	}{
+		{[]string{"merge", "-o", out, file}, "seccompgen merge: ", 2},
+		{[]string{"run", "--profile", file, "--", "/bin/true"}, "seccompgen run: ", 125},
+		{[]string{"check", "--profile", file, "--", "/bin/true"}, "seccompgen check: ", 2},
+		{[]string{"diff", file}, "seccompgen diff: warning: ", 0},
+	} {
+		t.Run(tc.args[0], func(t *testing.T) {
+			r := seccompgen(t, tc.args...)
+			if r.status != tc.status || !strings.HasPrefix(r.stderr, tc.prefix) || !msg.MatchString(r.stderr) {
+				t.Errorf("exit %d, stderr %q; want %d, %s%s", r.status, r.stderr, tc.status, tc.prefix, msg)
+			}
+		})
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("merge wrote %s (%v); want no file", out, err)
 	}
 }
