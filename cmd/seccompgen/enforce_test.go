@@ -81,3 +81,36 @@ func TestFilterTooLong(t *testing.T) {
 		t.Errorf("merge wrote %s (%v); want no file", out, err)
 	}
 }
+
+// TestRunWarnsUnconfined: run enforces a profile that confines nothing, and
+// says so; a profile that denies by default gets no warning.
+func TestRunWarnsUnconfined(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, profile, warning string
+	}{
+		{"allow", `{"defaultAction": "SCMP_ACT_ALLOW"}`,
+			"default action SCMP_ACT_ALLOW lets every syscall through and no rule refuses any: the profile confines nothing"},
+		{"denylist", `{"defaultAction": "SCMP_ACT_LOG", "syscalls": [{"names": ["ptrace"], "action": "SCMP_ACT_ERRNO"}]}`,
+			"default action SCMP_ACT_LOG lets through every syscall no rule names: only the 1 syscall its rules name are confined"},
+		{"errno", `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["execve", "exit_group", "exit", "brk", "mmap", "munmap", "mprotect", "arch_prctl", "access", "openat", "read", "close", "fstat", "newfstatat", "pread64", "set_tid_address", "set_robust_list", "rseq", "prlimit64", "getrandom"], "action": "SCMP_ACT_ALLOW"}]}`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := filepath.Join(dir, tc.name+".json")
+			if err := os.WriteFile(file, []byte(tc.profile), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			want := ""
+			if tc.warning != "" {
+				want = "seccompgen run: warning: " + file + ": " + tc.warning + "\n"
+			}
+			r := seccompgen(t, "run", "--profile", file, "--", "/bin/true")
+			if r.stderr != want {
+				t.Errorf("stderr %q, want %q", r.stderr, want)
+			}
+			if tc.warning != "" && r.status != 0 {
+				t.Errorf("exit %d, want 0: the profile is still enforced", r.status)
+			}
+		})
+	}
+}

@@ -72,6 +72,9 @@ func runConfined(profilePath string, complain bool, args []string) (int, error) 
 	if err != nil {
 		return exitFailure, err
 	}
+	if w := prof.DefaultWarning(); w != "" {
+		fmt.Fprintf(os.Stderr, "seccompgen run: warning: %s: %s\n", profilePath, w)
+	}
 	enforced := prof
 	if complain {
 		enforced = prof.LogMode()
