@@ -18,7 +18,9 @@ import (
 // explicitly denied, with the first such input's action. The inputs must
 // share their default action: an allowlist merged with a denylist has no
 // meaningful union. The result is canonical: merging a profile with itself
-// gives it back as Generate would write it.
+// gives it back as Generate would write it. A united architecture gets
+// every input's rules: ArchWidening says what that allows there beyond the
+// inputs that admit it.
 func Merge(ps ...*Profile) (*Profile, error) {
 	if len(ps) == 0 {
 		return nil, errors.New("profiles: merge needs at least one profile")

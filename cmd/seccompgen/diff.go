@@ -32,8 +32,11 @@ and kernel and for Docker's default capabilities, or those of --caps
 
 The text form starts with a one-line summary, then lists the syscalls only
 one side allows (a "*" marks those allowed only under argument conditions),
-then the explicit denies of both side by side. The JSON form has sorted
-arrays and counts for scripts.
+then the explicit denies of both side by side, and a note for a profile
+whose default action lets syscalls through (confines_nothing_a/b in JSON).
+The JSON form has sorted arrays and counts for scripts. A profile the
+kernel or runc would not load (over 4096 BPF instructions) is compared, with
+a warning on stderr.
 
 Exit status: 0, or with --exit-code 1 when the profiles differ; 2 on
 trouble.`,

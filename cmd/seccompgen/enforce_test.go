@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/seccompgen/seccompgen/profiles"
 )
 
@@ -112,5 +114,31 @@ func TestRunWarnsUnconfined(t *testing.T) {
 				t.Errorf("exit %d, want 0: the profile is still enforced", r.status)
 			}
 		})
+	}
+}
+
+// TestMergeArches: merging an x86_64-only input with one that admits i386
+// would allow on i386 what only the x86_64 input allowed; merge refuses
+// unless --union-arches, and then warns.
+func TestMergeArches(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "merged.json")
+	in := []string{"testdata/arch-x86_64.json", "testdata/arch-x86_64-x86.json"}
+	const list = "on x86, 3 syscalls no input that admits x86 allows (arch_prctl mmap ptrace)"
+	r := seccompgen(t, append([]string{"merge", "-o", out}, in...)...)
+	want := result{"", "seccompgen merge: the inputs admit different architectures, and a profile applies every rule to every architecture it admits; the merged profile would allow\n  " + list +
+		"\nRecord the inputs on the same architectures, or pass --union-arches to accept this.\n", 2}
+	if diff := cmp.Diff(want, r, cmp.AllowUnexported(result{})); diff != "" {
+		t.Errorf("merge (-want +got):\n%s", diff)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("refused merge wrote %s (%v)", out, err)
+	}
+	r = seccompgen(t, append([]string{"merge", "--union-arches", "-o", out}, in...)...)
+	want = result{"", "seccompgen merge: warning: --union-arches: the merged profile allows " + list + "\n", 0}
+	if diff := cmp.Diff(want, r, cmp.AllowUnexported(result{})); diff != "" {
+		t.Errorf("merge --union-arches (-want +got):\n%s", diff)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Errorf("merge --union-arches wrote nothing: %v", err)
 	}
 }
