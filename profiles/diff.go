@@ -23,11 +23,14 @@ type side struct {
 	verdicts map[string]*verdict
 	deflt    string
 	archs    []string
+	warning  string // about the default action: Profile.DefaultWarning
+	nothing  bool   // confines nothing: Profile.ConfinesNothing
 }
 
 func newSide(p *Profile) side {
 	allow, cond, deny, v := p.sets()
-	s := side{name: p.name, about: p.about, cond: cond, deny: deny, verdicts: v, deflt: p.defaultText()}
+	s := side{name: p.name, about: p.about, cond: cond, deny: deny, verdicts: v, deflt: p.defaultText(),
+		warning: p.DefaultWarning(), nothing: p.ConfinesNothing()}
 	s.lets = append(slices.Clone(allow), cond...)
 	slices.Sort(s.lets)
 	for _, a := range p.spec.Architectures {
@@ -182,6 +185,11 @@ func (c *Comparison) Text(aName, bName string) string {
 	}
 	fmt.Fprintf(&b, "\nEverything else: %s here, %s in %s.\n", c.a.deflt, c.b.deflt, bName)
 	fmt.Fprintf(&b, "Architectures: %s here; %s in %s.\n", archList(c.a.archs), archList(c.b.archs), bName)
+	for _, s := range []struct{ name, warning string }{{aName, c.a.warning}, {bName, c.b.warning}} {
+		if s.warning != "" {
+			b.WriteString(wrap(fmt.Sprintf("Note: %s: %s.", s.name, s.warning)))
+		}
+	}
 	return b.String()
 }
 
@@ -333,7 +341,10 @@ type comparisonJSON struct {
 	DefaultB       string   `json:"default_action_b"`
 	ArchesA        []string `json:"architectures_a"`
 	ArchesB        []string `json:"architectures_b"`
-	Counts         counts   `json:"counts"`
+	// A default action that allows and no rule that refuses.
+	ConfinesNothingA bool   `json:"confines_nothing_a"`
+	ConfinesNothingB bool   `json:"confines_nothing_b"`
+	Counts           counts `json:"counts"`
 }
 
 type counts struct {
@@ -363,6 +374,7 @@ func (c *Comparison) JSON(aName, bName string) []byte {
 		DeniedInA: nonNil(c.a.deny), DeniedInB: nonNil(c.b.deny),
 		DefaultA: c.a.deflt, DefaultB: c.b.deflt,
 		ArchesA: nonNil(c.a.archs), ArchesB: nonNil(c.b.archs),
+		ConfinesNothingA: c.a.nothing, ConfinesNothingB: c.b.nothing,
 	}
 	j.Counts = counts{
 		AllowedA: len(c.a.lets), AllowedB: len(c.b.lets),

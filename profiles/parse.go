@@ -293,6 +293,9 @@ func (d *document) check(c *seccomp.Seccomp) error {
 	case len(c.Architectures) > 0 && len(c.ArchMap) > 0:
 		return d.errAt("archMap", "both architectures and archMap are set; use one")
 	}
+	if err := d.checkErrno("defaultErrnoRet", c.DefaultAction, c.DefaultErrnoRet); err != nil {
+		return err
+	}
 	for i, a := range c.Architectures {
 		if !known(a, specArches) {
 			return d.errAt(fmt.Sprintf("architectures[%d]", i), "%w", unknown("architecture", a, specArches))
@@ -334,6 +337,9 @@ func (d *document) checkRule(at string, s *seccomp.Syscall) error {
 		return d.errAt(at, "rule has no action (want e.g. \"action\": \"SCMP_ACT_ALLOW\")")
 	case !known(s.Action, actions):
 		return d.errAt(at+".action", "%w", unknown("action", s.Action, actions))
+	}
+	if err := d.checkErrno(at+".errnoRet", s.Action, s.ErrnoRet); err != nil {
+		return err
 	}
 	if s.Name != "" {
 		if err := checkSyscall(s.Name); err != nil {
@@ -377,6 +383,50 @@ func (d *document) checkRule(at string, s *seccomp.Syscall) error {
 		}
 	}
 	return nil
+}
+
+// maxErrno is the kernel's MAX_ERRNO: SECCOMP_RET_ERRNO caps its data
+// there, and larger values are not errnos to a C library anyway.
+const maxErrno = 4095
+
+// checkErrno refuses an errnoRet the kernel would not return as written.
+// runc hands libseccomp int16(errnoRet), so 65536 becomes 0 and 40000 a
+// negative number; and ERRNO(0) makes a denied syscall return 0 without
+// running, so the program believes it succeeded. For SCMP_ACT_TRACE the
+// value is the 16-bit message the tracer gets, not an errno; other actions
+// ignore it, as runc does.
+func (d *document) checkErrno(at string, a specs.LinuxSeccompAction, errno *uint) error {
+	if errno == nil {
+		return nil
+	}
+	n := *errno
+	switch a {
+	case specs.ActErrno:
+		if n == 0 {
+			return d.errAt(at, "errno 0 makes a denied syscall return success without running, so the program believes it worked; want an errno from 1 to %d (1 is EPERM, 38 ENOSYS)", maxErrno)
+		}
+		if n > maxErrno {
+			return d.errAt(at, "%d is not an errno: want 1 to %d (MAX_ERRNO); runc keeps only 16 bits, which %s", n, maxErrno, truncated(n))
+		}
+	case specs.ActTrace:
+		if n > 0xffff {
+			return d.errAt(at, "%d does not fit the 16 bits SCMP_ACT_TRACE passes to the tracer (want 0 to 65535); runc would pass %d", n, uint16(n))
+		}
+	}
+	return nil
+}
+
+// truncated says what runc's 16-bit conversion makes of an errno above
+// MAX_ERRNO, and what the kernel then returns.
+func truncated(n uint) string {
+	switch v := uint16(n); {
+	case v == 0:
+		return "makes it 0: denied syscalls would return success without running"
+	case v > maxErrno:
+		return fmt.Sprintf("leaves %d, which the kernel caps at %d, an errno no program knows", v, maxErrno)
+	default:
+		return fmt.Sprintf("makes it %d, another errno than the one written", v)
+	}
 }
 
 func mobyArchNames() []string {

@@ -62,6 +62,18 @@ func TestParseErrors(t *testing.T) {
 			`p.json:1:123: syscalls[0].includes.arches[0]: unknown architecture "amd46" (did you mean "amd64"?)`},
 		{"unknown flag", `{"defaultAction": "SCMP_ACT_ERRNO", "flags": ["SECCOMP_FILTER_FLAG_LOGG"]}`,
 			`p.json:1:47: flags[0]: unknown flag "SECCOMP_FILTER_FLAG_LOGG" (did you mean "SECCOMP_FILTER_FLAG_LOG"?)`},
+		{"default errno 65536", "{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n \"defaultErrnoRet\": 65536}",
+			"p.json:2:21: defaultErrnoRet: 65536 is not an errno: want 1 to 4095 (MAX_ERRNO); runc keeps only 16 bits, which makes it 0: denied syscalls would return success without running"},
+		{"default errno 0", `{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 0}`,
+			"p.json:1:56: defaultErrnoRet: errno 0 makes a denied syscall return success without running, so the program believes it worked; want an errno from 1 to 4095 (1 is EPERM, 38 ENOSYS)"},
+		{"rule errno 4096", `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "errnoRet": 4096}]}`,
+			"p.json:1:110: syscalls[0].errnoRet: 4096 is not an errno: want 1 to 4095 (MAX_ERRNO); runc keeps only 16 bits, which leaves 4096, which the kernel caps at 4095, an errno no program knows"},
+		{"rule errno 65537", `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "errnoRet": 65537}]}`,
+			"p.json:1:110: syscalls[0].errnoRet: 65537 is not an errno: want 1 to 4095 (MAX_ERRNO); runc keeps only 16 bits, which makes it 1, another errno than the one written"},
+		{"rule errno 0", `{"defaultAction": "SCMP_ACT_KILL", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "errnoRet": 0}]}`,
+			"p.json:1:109: syscalls[0].errnoRet: errno 0 makes a denied syscall return success without running, so the program believes it worked; want an errno from 1 to 4095 (1 is EPERM, 38 ENOSYS)"},
+		{"trace message", `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_TRACE", "errnoRet": 70000}]}`,
+			"p.json:1:110: syscalls[0].errnoRet: 70000 does not fit the 16 bits SCMP_ACT_TRACE passes to the tracer (want 0 to 65535); runc would pass 4464"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

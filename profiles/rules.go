@@ -207,7 +207,7 @@ var opText = map[specs.LinuxSeccompOperator]string{
 
 // sets splits what p does into sorted name sets. A profile whose default
 // action lets syscalls through allows every name it does not otherwise
-// mention; "every name" is then every name seccompgen's tables know.
+// mention; "every name" is then every name of the ABIs p admits.
 func (p *Profile) sets() (allow, cond, deny []string, v map[string]*verdict) {
 	v = p.verdicts()
 	for n, x := range v {
@@ -221,7 +221,7 @@ func (p *Profile) sets() (allow, cond, deny []string, v map[string]*verdict) {
 		}
 	}
 	if lets(p.spec.DefaultAction) {
-		for _, n := range recording.Names() {
+		for _, n := range p.universe() {
 			if v[n] == nil {
 				allow = append(allow, n)
 			}
@@ -231,6 +231,28 @@ func (p *Profile) sets() (allow, cond, deny []string, v map[string]*verdict) {
 	sort.Strings(cond)
 	sort.Strings(deny)
 	return allow, cond, deny, v
+}
+
+// universe returns the names of syscalls that exist for an ABI p admits:
+// recv, send or riscv_hwprobe are no x86 syscalls, so an allow-all x86
+// profile does not allow them. A profile that lists an architecture
+// seccompgen has no table for gets every name it knows.
+func (p *Profile) universe() []string {
+	for _, a := range p.spec.Architectures {
+		if a != specs.ArchX86_64 && a != specs.ArchX86 && a != specs.ArchX32 {
+			return recording.Names()
+		}
+	}
+	var out []string
+	for _, n := range recording.Names() {
+		for _, abi := range recording.ABIs {
+			if _, ok := recording.Number(abi, n); ok && p.AdmitsABI(string(abi)) {
+				out = append(out, n)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // Allowed returns the sorted names the profile lets through without

@@ -35,23 +35,35 @@ func init() {
 func Validate(p *Profile, strict bool) (warnings []string, err error) {
 	warnings, err = validate(&p.spec, strict)
 	if err != nil {
-		if p.name != "" {
-			return warnings, fmt.Errorf("profiles: %s: %w", p.name, err)
-		}
-		return warnings, fmt.Errorf("profiles: %w", err)
+		return warnings, p.errorf(err)
 	}
 	return warnings, nil
 }
 
+// errorf puts the package and the profile's name before err.
+func (p *Profile) errorf(err error) error {
+	if p.name != "" {
+		return fmt.Errorf("profiles: %s: %w", p.name, err)
+	}
+	return fmt.Errorf("profiles: %w", err)
+}
+
 func validate(s *specs.LinuxSeccomp, strict bool) ([]string, error) {
+	if err := precheck(s); err != nil {
+		return nil, err
+	}
 	filter, warnings, err := compile(s, strict)
 	if err != nil {
 		return warnings, err
 	}
 	defer filter.Release()
 	// Exporting proves the whole program compiles, as loading it would.
-	if _, err := export(filter); err != nil {
+	prog, err := export(filter)
+	if err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
+	}
+	if err := checkLen(prog); err != nil {
+		return warnings, err
 	}
 	return warnings, nil
 }
@@ -60,11 +72,14 @@ func validate(s *specs.LinuxSeccomp, strict bool) ([]string, error) {
 // so as runc does) and returns the BPF program, ready for seccomp(2): an
 // array of struct sock_filter in host byte order, with the seccomp(2) flags
 // the profile asks for. Names libseccomp does not know are skipped, as in
-// runc.
+// runc. A program longer than the kernel loads is an error (ErrTooLong).
 func Compile(p *Profile) (prog []byte, flags uint, err error) {
+	if err := precheck(&p.spec); err != nil {
+		return nil, 0, p.errorf(err)
+	}
 	filter, _, err := compile(&p.spec, false)
 	if err != nil {
-		return nil, 0, fmt.Errorf("profiles: %w", err)
+		return nil, 0, p.errorf(err)
 	}
 	defer filter.Release()
 	if p.logBadArch {
@@ -73,7 +88,10 @@ func Compile(p *Profile) (prog []byte, flags uint, err error) {
 		}
 	}
 	if prog, err = export(filter); err != nil {
-		return nil, 0, fmt.Errorf("profiles: compile: %w", err)
+		return nil, 0, p.errorf(fmt.Errorf("compile: %w", err))
+	}
+	if err := checkLen(prog); err != nil {
+		return nil, 0, p.errorf(err)
 	}
 	for _, f := range p.spec.Flags {
 		switch f {
@@ -225,14 +243,6 @@ func export(f *libseccomp.ScmpFilter) ([]byte, error) {
 		err = res.err
 	}
 	return res.prog, err
-}
-
-func countRules(s *specs.LinuxSeccomp) int {
-	n := 0
-	for _, r := range s.Syscalls {
-		n += len(r.Names)
-	}
-	return n
 }
 
 // addRule adds one name's rule as runc's matchCall does: conditions on

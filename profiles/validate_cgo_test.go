@@ -3,10 +3,15 @@
 package profiles
 
 import (
+	"errors"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/seccompgen/seccompgen/recording"
 )
 
 // TestValidateGenerated compiles what Generate writes, as runc would load
@@ -132,5 +137,104 @@ func TestValidateConflict(t *testing.T) {
 	}
 	if got := p.Allowed(); len(got) != 1 || got[0] != "read" {
 		t.Errorf("Allowed() = %q, want [read]: the first rule decides", got)
+	}
+}
+
+// condProfile returns a profile that allows execve and the syscalls of
+// names each under n values of argument 0, spread evenly.
+func condProfile(t testing.TB, abis []string, names []string, n int) *Profile {
+	t.Helper()
+	s := Spec{ABIs: abis, Allow: []string{"execve", "exit_group"}}
+	for i, name := range names {
+		c := Cond{Name: name}
+		for v := i; v < n; v += len(names) {
+			c.Values = append(c.Values, uint64(v))
+		}
+		s.Conditional = append(s.Conditional, c)
+	}
+	p, err := Generate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.name = "p.json"
+	return p
+}
+
+// TestValidateTooLong: the kernel refuses a filter over 4096 instructions,
+// so Validate and Compile do too, saying how long it is.
+func TestValidateTooLong(t *testing.T) {
+	x86 := []string{"x86_64"}
+	tests := []struct {
+		name string
+		p    *Profile
+		want *regexp.Regexp
+	}{
+		// The exact length is libseccomp's to decide.
+		{"5000 values", condProfile(t, x86, []string{"socket"}, 5000), regexp.MustCompile(`^profiles: p\.json: compiles to (50[0-9][0-9]) BPF instructions; `)},
+		{"120k values", condProfile(t, x86, []string{"socket", "ioctl", "fcntl", "prctl"}, 120000), regexp.MustCompile(`^profiles: p\.json: compiles to at least (120000) BPF instructions; `)},
+	}
+	const rest = "the kernel loads at most 4096: merge fewer conditional rules (each argument value a rule allows costs about one instruction), or allow those syscalls without conditions"
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, verr := Validate(tc.p, false)
+			_, _, cerr := Compile(tc.p)
+			for what, err := range map[string]error{"Validate": verr, "Compile": cerr} {
+				if !errors.Is(err, ErrTooLong) || !tc.want.MatchString(err.Error()) || !strings.HasSuffix(err.Error(), rest) {
+					t.Errorf("%s: %v\nwant %s...%s", what, err, tc.want, rest)
+				}
+			}
+		})
+	}
+}
+
+// TestMinInsnsBound: the bound that refuses a profile before libseccomp
+// compiles it never exceeds the real length, or a loadable profile would
+// be refused.
+func TestMinInsnsBound(t *testing.T) {
+	docker, err := DockerDefault(testTarget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := []string{"x86_64", "i386", "x32"}
+	many := recording.Names()[20:120]
+	tests := []struct {
+		name string
+		p    *Profile
+	}{
+		{"docker-default", docker},
+		{"one name", condProfile(t, []string{"x86_64"}, []string{"socket"}, 3000)},
+		{"one name, three ABIs", condProfile(t, all, []string{"socket"}, 1000)},
+		{"shared values", condProfile(t, []string{"x86_64"}, many, 100*20)},
+		{"masked", mustParse(t, "m.json", `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+			{"names": ["clone", "unshare"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 2114060288, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ"}]},
+			{"names": ["clone"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 0, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ"}]}]}`)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			prog, _, err := Compile(tc.p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if lo, n := minInsns(&tc.p.spec), len(prog)/8; lo > n || lo == 0 {
+				t.Errorf("bound %d, program %d instructions: want 0 < bound <= length", lo, n)
+			}
+		})
+	}
+}
+
+// BenchmarkValidate compiles profiles of 10k and 120k conditional rules, as
+// merge and run do. Past a few thousand rules libseccomp's own time grows
+// with the square of the rules; the bound refuses the ones that cannot
+// load before it starts.
+func BenchmarkValidate(b *testing.B) {
+	for _, n := range []int{10_000, 120_000} {
+		p := condProfile(b, []string{"x86_64"}, []string{"socket", "ioctl", "fcntl", "prctl"}, n)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Validate(p, false); !errors.Is(err, ErrTooLong) {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

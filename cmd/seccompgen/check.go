@@ -113,6 +113,11 @@ func runCheck(rf *recordFlags, pol synth.Policy, path string, update, strict, al
 			}
 			return fail("%v", err)
 		}
+		// A profile the kernel would not load breaks every workload:
+		// say so before spending a run on it.
+		if _, err := profiles.Validate(want, false); err != nil && !errors.Is(err, profiles.ErrNoLibseccomp) {
+			return fail("%v", err)
+		}
 	} else if err := outfile.Prepare(dst); err != nil {
 		return fail("%v", err)
 	}

@@ -33,8 +33,11 @@ and kernel and for Docker's default capabilities, or those of --caps
 
 The text form starts with a one-line summary, then lists the syscalls only
 one side allows (a "*" marks those allowed only under argument conditions),
-then the explicit denies of both side by side. The JSON form has sorted
-arrays and counts for scripts.
+then the explicit denies of both side by side, and a note for a profile
+whose default action lets syscalls through (confines_nothing_a/b in JSON).
+The JSON form has sorted arrays and counts for scripts. A profile the
+kernel or runc would not load (over 4096 BPF instructions) is compared, with
+a warning on stderr.
 
 Exit status: 0, or with --exit-code 1 when the profiles differ; 2 on
 trouble.`,
@@ -65,6 +68,7 @@ trouble.`,
 		if err != nil {
 			return fail(c, err)
 		}
+		warnUnloadable(c, a, b)
 		cmp := profiles.Diff(a, b)
 		if *format == "json" {
 			os.Stdout.Write(cmp.JSON("", ""))
@@ -79,6 +83,17 @@ trouble.`,
 	register(c)
 	// No CMD follows: flags may come after the file names too.
 	c.Flags.SetInterspersed(true)
+}
+
+// warnUnloadable says on stderr which of ps runc could not load (a
+// filter longer than the kernel takes, an action runc refuses): diff still
+// compares what they say.
+func warnUnloadable(c *command, ps ...*profiles.Profile) {
+	for _, p := range ps {
+		if _, err := profiles.Validate(p, false); err != nil && !errors.Is(err, profiles.ErrNoLibseccomp) {
+			fmt.Fprintf(os.Stderr, "seccompgen %s: warning: %v\n", c.Name, err)
+		}
+	}
 }
 
 // targetFlag is the target Docker-format profiles are resolved for: the

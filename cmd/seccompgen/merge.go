@@ -15,10 +15,11 @@ func init() {
 	fs := pflag.NewFlagSet("merge", pflag.ContinueOnError)
 	out := fs.StringP("output", "o", "", "write the merged profile to `FILE` (\"-\" for stdout)")
 	strict := fs.Bool("strict", false, "fail when libseccomp does not know a syscall name, instead of warning")
+	unionArches := fs.Bool("union-arches", false, "merge inputs that admit different architectures even when that allows syscalls on an architecture no input admitting it allowed (warns)")
 	caps := fs.String("caps", "", "capabilities Docker-format inputs are resolved for: a comma-separated `LIST` (default: Docker's 14)")
 	c := &command{
 		Name:      "merge",
-		UsageLine: "merge -o OUT [--strict] [--caps LIST] PROFILE...",
+		UsageLine: "merge -o OUT [--strict] [--union-arches] [--caps LIST] PROFILE...",
 		Short:     "unite several profiles; denies still win",
 		Long: `Merge writes one profile that lets through what any PROFILE lets through,
 and nothing more: the architectures of all, every syscall some input allows,
@@ -30,6 +31,13 @@ Use it to combine profiles recorded on different hosts, or from several
 runs of the same workload. Inputs may be OCI or Docker format (resolved as
 in diff); they must share a default action that denies. The output is
 canonical, written atomically.
+
+A profile's rules apply to every architecture it admits: there are no
+per-architecture rules. Merging an x86_64-only input with one that admits
+i386 would therefore allow on i386 what only the x86_64 input allowed.
+merge refuses that and lists the syscalls per architecture; record on every
+ABI the workload uses, or pass --union-arches to merge anyway, with the same
+list as a warning.
 
 The result is compiled with libseccomp as runc would load it. A syscall
 name libseccomp does not know for an architecture is a warning, since runc
@@ -68,6 +76,9 @@ Exit status: 0 on success, 2 on trouble.`,
 		if err != nil {
 			return fail(c, err)
 		}
+		if code, ok := checkArchWidening(c, m, ps, *unionArches); !ok {
+			return code
+		}
 		warnings, err := profiles.Validate(m, *strict)
 		for _, w := range warnings {
 			if err == nil {
@@ -85,4 +96,29 @@ Exit status: 0 on success, 2 on trouble.`,
 	register(c)
 	// No CMD follows: flags may come after the file names too.
 	c.Flags.SetInterspersed(true)
+}
+
+// checkArchWidening refuses, or with union warns about, a merge that
+// allows syscalls on an architecture beyond what the inputs admitting it
+// allowed. It returns false and the status to exit with when it refused.
+func checkArchWidening(c *command, m *profiles.Profile, ps []*profiles.Profile, union bool) (int, bool) {
+	ws, err := profiles.ArchWidening(m, ps...)
+	if err != nil {
+		return fail(c, err), false
+	}
+	if len(ws) == 0 {
+		return 0, true
+	}
+	if union {
+		for _, w := range ws {
+			fmt.Fprintf(os.Stderr, "seccompgen merge: warning: --union-arches: the merged profile allows %s\n", w)
+		}
+		return 0, true
+	}
+	fmt.Fprintf(os.Stderr, "seccompgen merge: the inputs admit different architectures, and a profile applies every rule to every architecture it admits; the merged profile would allow\n")
+	for _, w := range ws {
+		fmt.Fprintf(os.Stderr, "  %s\n", w)
+	}
+	fmt.Fprintf(os.Stderr, "Record the inputs on the same architectures, or pass --union-arches to accept this.\n")
+	return exitTrouble, false
 }

@@ -30,7 +30,10 @@ is compiled with libseccomp exactly as runc compiles it and installed, with
 no_new_privs, in a small launcher that then executes CMD: CMD and all its
 descendants are confined, seccompgen itself is not. Because the filter is in
 place before CMD is executed, the profile must allow execve (a recorded
-profile always does: the recorder saw it).
+profile always does: the recorder saw it). A profile whose default action
+lets syscalls through (SCMP_ACT_ALLOW, SCMP_ACT_LOG) is enforced with a
+warning on stderr that says how little it confines; one longer than the
+kernel's 4096 BPF instructions is refused.
 
 With --complain the profile logs instead of denying, CMD runs under the
 tracer, and seccompgen prints every syscall the profile would have denied,
@@ -76,6 +79,9 @@ func runConfined(profilePath string, complain bool, args []string) (int, error) 
 	prof, err := profiles.Load(profilePath, profiles.DefaultTarget())
 	if err != nil {
 		return exitFailure, err
+	}
+	if w := prof.DefaultWarning(); w != "" {
+		fmt.Fprintf(os.Stderr, "seccompgen run: warning: %s: %s\n", profilePath, w)
 	}
 	enforced := prof
 	if complain {
