@@ -20,12 +20,24 @@ type tracerArgkey struct {
 	Value uint64
 }
 
-type tracerExecEvent struct {
-	_        structs.HostLayout
-	Pid      uint32
-	Dev      uint32
-	Ino      uint64
-	Filename [256]int8
+type tracerFileEvent struct {
+	_       structs.HostLayout
+	Kind    uint32
+	Pid     uint32
+	Ino     uint64
+	Dev     uint32
+	Flags   uint32
+	PathLen uint32
+	Fd      int32
+	Name    [256]int8
+	Path    [4352]int8
+}
+
+type tracerFileId struct {
+	_   structs.HostLayout
+	Ino uint64
+	Dev uint32
+	Pad uint32
 }
 
 type tracerProc struct {
@@ -56,6 +68,7 @@ const (
 	tracerMapActive            = "active"
 	tracerMapArgvals           = "argvals"
 	tracerMapExecs             = "execs"
+	tracerMapLibsSeen          = "libs_seen"
 	tracerMapLosses            = "losses"
 	tracerMapProcs             = "procs"
 	tracerMapSpawners          = "spawners"
@@ -66,7 +79,7 @@ const (
 	tracerProgSysEnter         = "sys_enter"
 	tracerVarFilteredOnly      = "filtered_only"
 	tracerVarRecordArgs        = "record_args"
-	tracerVarUnusedExecEvent   = "unused_exec_event"
+	tracerVarUnusedFileEvent   = "unused_file_event"
 )
 
 // loadTracer returns the embedded CollectionSpec for tracer.
@@ -124,6 +137,7 @@ type tracerMapSpecs struct {
 	Active   *ebpf.MapSpec `ebpf:"active"`
 	Argvals  *ebpf.MapSpec `ebpf:"argvals"`
 	Execs    *ebpf.MapSpec `ebpf:"execs"`
+	LibsSeen *ebpf.MapSpec `ebpf:"libs_seen"`
 	Losses   *ebpf.MapSpec `ebpf:"losses"`
 	Procs    *ebpf.MapSpec `ebpf:"procs"`
 	Spawners *ebpf.MapSpec `ebpf:"spawners"`
@@ -136,7 +150,7 @@ type tracerMapSpecs struct {
 type tracerVariableSpecs struct {
 	FilteredOnly    *ebpf.VariableSpec `ebpf:"filtered_only"`
 	RecordArgs      *ebpf.VariableSpec `ebpf:"record_args"`
-	UnusedExecEvent *ebpf.VariableSpec `ebpf:"unused_exec_event"`
+	UnusedFileEvent *ebpf.VariableSpec `ebpf:"unused_file_event"`
 }
 
 // tracerObjects contains all objects after they have been loaded into the kernel.
@@ -162,6 +176,7 @@ type tracerMaps struct {
 	Active   *ebpf.Map `ebpf:"active"`
 	Argvals  *ebpf.Map `ebpf:"argvals"`
 	Execs    *ebpf.Map `ebpf:"execs"`
+	LibsSeen *ebpf.Map `ebpf:"libs_seen"`
 	Losses   *ebpf.Map `ebpf:"losses"`
 	Procs    *ebpf.Map `ebpf:"procs"`
 	Spawners *ebpf.Map `ebpf:"spawners"`
@@ -173,6 +188,7 @@ func (m *tracerMaps) Close() error {
 		m.Active,
 		m.Argvals,
 		m.Execs,
+		m.LibsSeen,
 		m.Losses,
 		m.Procs,
 		m.Spawners,
@@ -186,7 +202,7 @@ func (m *tracerMaps) Close() error {
 type tracerVariables struct {
 	FilteredOnly    *ebpf.Variable `ebpf:"filtered_only"`
 	RecordArgs      *ebpf.Variable `ebpf:"record_args"`
-	UnusedExecEvent *ebpf.Variable `ebpf:"unused_exec_event"`
+	UnusedFileEvent *ebpf.Variable `ebpf:"unused_file_event"`
 }
 
 // tracerPrograms contains all programs after they have been loaded into the kernel.

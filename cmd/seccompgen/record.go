@@ -104,7 +104,10 @@ func (b *optBool) IsBoolFlag() bool { return true }
 
 // traced is a finished recording, or the status to exit with and why not.
 type traced struct {
-	rec    *recording.Recording
+	rec *recording.Recording
+	// files are the executables and libraries of the tree, opened while
+	// it ran, for inference; the caller closes them.
+	files  *tracer.Files
 	status int
 	err    error
 }
@@ -144,7 +147,7 @@ func (f *recordFlags) trace(args []string) traced {
 	if err != nil {
 		return traced{status: exitFailure, err: err}
 	}
-	return traced{rec: rec, status: rec.Exit.Status()}
+	return traced{rec: rec, files: t.Files(), status: rec.Exit.Status()}
 }
 
 func init() {
@@ -232,7 +235,8 @@ docs/args.md.`,
 			fmt.Fprintf(os.Stderr, "seccompgen record: %v\n", tr.err)
 			return tr.status
 		}
-		if err := writeOutputs(tr.rec, pol, output, reportPath, recPath, diff); err != nil {
+		defer tr.files.Close()
+		if err := writeOutputs(tr.rec, tr.files, pol, output, reportPath, recPath, diff); err != nil {
 			fmt.Fprintf(os.Stderr, "seccompgen record: %v\n", err)
 			return exitFailure
 		}
@@ -241,13 +245,13 @@ docs/args.md.`,
 	register(c)
 }
 
-func writeOutputs(rec *recording.Recording, pol synth.Policy, output, reportPath, recPath string, diff bool) error {
+func writeOutputs(rec *recording.Recording, files *tracer.Files, pol synth.Policy, output, reportPath, recPath string, diff bool) error {
 	if recPath != "" {
 		if err := profiles.WriteFile(recPath, rec.Marshal()); err != nil {
 			return fmt.Errorf("save recording: %w", err)
 		}
 	}
-	prof, rep, err := synthesize(rec, pol)
+	prof, rep, err := synthesize(rec, files, pol)
 	if err != nil {
 		return err
 	}
