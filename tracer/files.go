@@ -29,6 +29,10 @@ type Files struct {
 
 type fileKey struct{ dev, ino uint64 }
 
+// maxOpenFiles bounds the descriptors Files keeps (a tree can map
+// thousands of distinct files); a file beyond it gets an error instead.
+const maxOpenFiles = 4096
+
 func newFiles() *Files {
 	return &Files{open: map[fileKey]*os.File{}, errs: map[fileKey]error{}}
 }
@@ -69,8 +73,12 @@ func (f *Files) add(e event) {
 	k := fileKey{e.dev, e.ino}
 	f.mu.Lock()
 	_, have := f.open[k]
+	full := len(f.open) >= maxOpenFiles
+	if full && !have {
+		f.errs[k] = fmt.Errorf("seccompgen keeps at most %d files of a recording open, and %s (pid %d) was one too many", maxOpenFiles, e.path, e.pid)
+	}
 	f.mu.Unlock()
-	if have {
+	if have || full {
 		return
 	}
 	proc := "/proc/" + strconv.Itoa(e.pid)
