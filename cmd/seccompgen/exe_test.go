@@ -137,19 +137,32 @@ func TestRecordInspectsTheFileThatRan(t *testing.T) {
 	}
 }
 
-// TestRecordInspectsChrootedProgram: a program run in a chroot is inspected
-// as the process saw it, whether its path on the host is another file or
-// nothing, even though it has exited when inference runs.
-func TestRecordInspectsChrootedProgram(t *testing.T) {
+// TestRecordInspectsProgramInOtherRoot: a program run in a chroot, or in
+// another mount namespace over a bind mount, is inspected as the process
+// saw it, whether its path on the host is another file or nothing, even
+// though it has exited when inference runs.
+func TestRecordInspectsProgramInOtherRoot(t *testing.T) {
 	testenv.RequireBPF(t)
 	chroot := testenv.RequireTool(t, "chroot")
+	unshare := testenv.RequireTool(t, "unshare")
 	prog := buildGo(t, "testdata/go/stdin")
-	for _, tc := range []struct{ name, path string }{
-		{"other file on the host", "/usr/bin/true"},
-		{"nothing on the host", "/seccompgen-test-prog"},
+	for _, tc := range []struct {
+		name, path string
+		// cmd runs the program at path, found at inRoot on the host.
+		cmd func(root, inRoot, path string) []string
+	}{
+		{"chroot, other file on the host", "/usr/bin/true", func(root, _, path string) []string {
+			return []string{chroot, root, path}
+		}},
+		{"chroot, nothing on the host", "/seccompgen-test-prog", func(root, _, path string) []string {
+			return []string{chroot, root, path}
+		}},
+		{"bind mount in a mount namespace", "/usr/bin/true", func(_, inRoot, path string) []string {
+			return []string{unshare, "-m", "sh", "-c", "mount --bind " + inRoot + " " + path + " && exec " + path}
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := os.Stat(tc.path); tc.name == "nothing on the host" && err == nil {
+			if _, err := os.Stat(tc.path); strings.Contains(tc.name, "nothing on the host") && err == nil {
 				t.Skipf("%s exists on the host", tc.path)
 			}
 			root := t.TempDir()
@@ -158,7 +171,8 @@ func TestRecordInspectsChrootedProgram(t *testing.T) {
 			rep := filepath.Join(t.TempDir(), "report.json")
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, filepath.Join(binDir, "seccompgen"), "record", "-o", os.DevNull, "--report", rep, "--", chroot, root, tc.path)
+			args := append([]string{"record", "-o", os.DevNull, "--report", rep, "--"}, tc.cmd(root, inRoot, tc.path)...)
+			cmd := exec.CommandContext(ctx, filepath.Join(binDir, "seccompgen"), args...)
 			stdin, err := cmd.StdinPipe()
 			if err != nil {
 				t.Fatal(err)
