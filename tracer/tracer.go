@@ -72,6 +72,7 @@ type Tracer struct {
 	execs     []recording.Exec
 	libs      []recording.Library
 	libSeen   map[fileKey]bool
+	interps   map[fileKey]bool // executables whose PT_INTERP was looked at
 	files     *Files
 	taken     bool
 	readErr   error
@@ -108,7 +109,7 @@ func New(cfg Config) (*Tracer, error) {
 			return nil, fmt.Errorf("tracer: set record_args: %w", err)
 		}
 	}
-	t := &Tracer{readDone: make(chan struct{}), files: newFiles(), libSeen: map[fileKey]bool{}}
+	t := &Tracer{readDone: make(chan struct{}), files: newFiles(), libSeen: map[fileKey]bool{}, interps: map[fileKey]bool{}}
 	if err := spec.LoadAndAssign(&t.objs, nil); err != nil {
 		return nil, fmt.Errorf("tracer: %w", classify(err))
 	}
@@ -237,6 +238,14 @@ func (t *Tracer) addLib(l recording.Library) {
 // Its path is resolved under the process's root while the process lives,
 // else on the host.
 func (t *Tracer) addInterp(e event) {
+	k := fileKey{e.dev, e.ino}
+	t.mu.Lock()
+	done := t.interps[k]
+	t.interps[k] = true
+	t.mu.Unlock()
+	if done {
+		return // a shell loop runs the same program many times
+	}
 	f, _ := t.files.File(e.dev, e.ino)
 	if f == nil {
 		return

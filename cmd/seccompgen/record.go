@@ -211,7 +211,7 @@ docs/args.md.`,
 	}
 	c.Flags = pflag.NewFlagSet("record", pflag.ContinueOnError)
 	c.Flags.StringVarP(&output, "output", "o", "", "write the profile to `FILE` (\"-\" or unset: stdout)")
-	c.Flags.StringVar(&reportPath, "report", "", "write a JSON report to `FILE`: every syscall with count, ABI, first pid/comm and why it is in")
+	c.Flags.StringVar(&reportPath, "report", "", "write a JSON report to `FILE`: every syscall with count, ABI, first pid/comm and why it is in; the executables and libraries the tree ran")
 	c.Flags.StringVar(&recPath, "save-recording", "", "also save the raw recording to `FILE`")
 	c.Flags.BoolVar(&diff, "diff", false, "print how the profile compares with Docker's default profile to stderr")
 	rf.register(c.Flags)
