@@ -321,3 +321,30 @@ func TestRecordPythonExtension(t *testing.T) {
 		t.Errorf("%s is not among the libraries: %+v", ext, readFileReport(t, rep).Libraries)
 	}
 }
+
+// TestRecordLibrariesI386: an i386 program's libraries (mapped with
+// mmap2) are in the report too.
+func TestRecordLibrariesI386(t *testing.T) {
+	testenv.RequireBPF(t)
+	testenv.RequireTool(t, "gcc")
+	testenv.RequireIA32(t)
+	dir := t.TempDir()
+	src, prog := filepath.Join(dir, "m32.c"), filepath.Join(dir, "m32")
+	if err := os.WriteFile(src, []byte("int main(void) { return 0; }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("gcc", "-m32", "-o", prog, src).CombinedOutput(); err != nil {
+		t.Skipf("gcc -m32 cannot link a dynamic program (gcc-multilib?): %v\n%s", err, out)
+	}
+	libc := "/usr/lib32/libc.so.6"
+	if _, err := os.Stat(libc); err != nil {
+		t.Skipf("no %s", libc)
+	}
+	_, rep, r := recordFiles(t, nil, prog)
+	if r.status != 0 {
+		t.Fatalf("status %d, stderr:\n%s", r.status, r.stderr)
+	}
+	if got := libraries(t, rep, libc); got[libc] == "" {
+		t.Errorf("%s is not among the libraries: %+v", libc, readFileReport(t, rep).Libraries)
+	}
+}
