@@ -48,12 +48,27 @@ type Inference struct {
 
 var abiOf = map[string]recording.ABI{"amd64": recording.X86_64, "386": recording.I386}
 
+// Files gives the executables a tracer opened while the tree ran
+// (tracer.Files): File returns the open file with this device and inode
+// (shared: Infer reads it and does not close it), the reason the tracer
+// could not open it, or (nil, nil) when it never saw it.
+type Files interface {
+	File(dev, ino uint64) (*os.File, error)
+}
+
 // Infer inspects every distinct executable of execs and returns the
 // syscalls the Go runtime of each Go binary among them can issue. Non-Go
 // executables add nothing. An executable that cannot be opened, or that is
 // no longer the file that ran (device or inode differ), adds nothing and
-// gets a warning.
+// gets a warning. Infer opens each executable by its path, as for a saved
+// recording; InferFiles reads the files the tracer opened.
 func Infer(execs []recording.Exec) Inference {
+	return InferFiles(execs, nil)
+}
+
+// InferFiles is Infer reading each executable from files when it has it,
+// and opening its path only when files never saw it (or is nil).
+func InferFiles(execs []recording.Exec, files Files) Inference {
 	var inf Inference
 	type key struct{ dev, ino uint64 }
 	seen := map[key]bool{}
@@ -64,7 +79,7 @@ func Infer(execs []recording.Exec) Inference {
 			continue
 		}
 		seen[k] = true
-		b, syscalls, warns := inspect(x)
+		b, syscalls, warns := inspect(x, files)
 		inf.Warnings = append(inf.Warnings, warns...)
 		if b == nil {
 			continue
@@ -96,18 +111,22 @@ func Infer(execs []recording.Exec) Inference {
 
 // inspect returns the binary's facts and syscalls, or nil when it is not a
 // Go binary or cannot be inspected (then with a warning).
-func inspect(x recording.Exec) (*Binary, []Syscall, []string) {
-	f, err := os.Open(x.Path)
-	if err != nil {
-		return nil, nil, []string{fmt.Sprintf("cannot inspect %s (run by pid %d) for Go runtime syscalls: %v", x.Path, x.PID, unwrap(err))}
+func inspect(x recording.Exec, files Files) (*Binary, []Syscall, []string) {
+	var f *os.File
+	if files != nil {
+		var err error
+		f, err = files.File(x.Dev, x.Inode)
+		if f == nil && err != nil {
+			return nil, nil, []string{fmt.Sprintf("cannot inspect %s (run by pid %d) for Go runtime syscalls: %v; nothing is inferred for it", x.Path, x.PID, err)}
+		}
 	}
-	defer f.Close()
-	var st syscall.Stat_t
-	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
-		return nil, nil, []string{fmt.Sprintf("cannot inspect %s: %v", x.Path, err)}
-	}
-	if st.Dev != x.Dev || st.Ino != x.Inode {
-		return nil, nil, []string{fmt.Sprintf("%s is no longer the file pid %d ran (device/inode %d/%d, now %d/%d): it was replaced, so nothing is inferred for it; record again with the binary left in place", x.Path, x.PID, x.Dev, x.Inode, st.Dev, st.Ino)}
+	if f == nil {
+		var warn string
+		f, warn = openPath(x)
+		if f == nil {
+			return nil, nil, []string{warn}
+		}
+		defer f.Close()
 	}
 	bi, err := buildinfo.Read(f)
 	if err != nil {
@@ -168,6 +187,25 @@ func inspect(x recording.Exec) (*Binary, []Syscall, []string) {
 		}
 	}
 	return b, out, warns
+}
+
+// openPath opens x by its path and checks it is still the file that ran,
+// or returns why not.
+func openPath(x recording.Exec) (*os.File, string) {
+	f, err := os.Open(x.Path)
+	if err != nil {
+		return nil, fmt.Sprintf("cannot inspect %s (run by pid %d) for Go runtime syscalls: %v", x.Path, x.PID, unwrap(err))
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		f.Close()
+		return nil, fmt.Sprintf("cannot inspect %s: %v", x.Path, err)
+	}
+	if st.Dev != x.Dev || st.Ino != x.Inode {
+		f.Close()
+		return nil, fmt.Sprintf("%s is no longer the file pid %d ran (device/inode %d/%d, now %d/%d): it was replaced, so nothing is inferred for it; record again with the binary left in place", x.Path, x.PID, x.Dev, x.Inode, st.Dev, st.Ino)
+	}
+	return f, ""
 }
 
 func reachable(e entry, has func(string) bool) bool {

@@ -16,6 +16,10 @@ type Recording struct {
 	Args []ArgValue `json:"args,omitempty"`
 	// Execs lists the executables the tree ran, in order.
 	Execs []Exec `json:"execs,omitempty"`
+	// Libraries lists the files the tree mapped executable (shared
+	// libraries, dlopen'ed ones included, and each executable's dynamic
+	// loader), each once, sorted by path.
+	Libraries []Library `json:"libraries,omitempty"`
 	// Losses counts everything the tracer could not account for. All zero
 	// means the recording is complete.
 	Losses Losses `json:"losses"`
@@ -76,8 +80,24 @@ var PinnedArgs = []PinnedArg{
 
 // Exec is one successful execve in the tree.
 type Exec struct {
-	PID   int    `json:"pid"`
+	PID int `json:"pid"`
+	// Path is the file the kernel executed, as the process saw it (from
+	// its root: in a chroot or container, inside it); for a script, its
+	// interpreter. Recordings made before seccompgen knew this have the
+	// name execve was given.
 	Path  string `json:"path"`
+	Dev   uint64 `json:"dev"`
+	Inode uint64 `json:"inode"`
+	// Script is the name execve was given when that was a script (or
+	// another file run through an interpreter) and Path its interpreter.
+	Script string `json:"script,omitempty"`
+}
+
+// Library is a file a process of the tree first mapped executable: a
+// shared library, or an executable's dynamic loader.
+type Library struct {
+	PID   int    `json:"pid"`
+	Path  string `json:"path"` // as the process saw it, from its root
 	Dev   uint64 `json:"dev"`
 	Inode uint64 `json:"inode"`
 }
@@ -99,6 +119,11 @@ type Losses struct {
 	// ArgsDropped counts argument values not recorded because the map of
 	// values was full: the recorded sets are then incomplete.
 	ArgsDropped uint64 `json:"args_dropped,omitempty"`
+	// LibsDropped counts libraries not recorded because the tracer's map
+	// of libraries seen was full; LibEventsLost those the ring buffer had
+	// no room for. Either means Libraries is incomplete.
+	LibsDropped   uint64 `json:"libs_dropped,omitempty"`
+	LibEventsLost uint64 `json:"lib_events_lost,omitempty"`
 }
 
 // Any reports whether anything at all was lost.
@@ -144,6 +169,18 @@ func (r *Recording) Sort() {
 			return a.Index < b.Index
 		}
 		return a.Value < b.Value
+	})
+	sort.Slice(r.Libraries, func(i, j int) bool {
+		a, b := r.Libraries[i], r.Libraries[j]
+		switch {
+		case a.Path != b.Path:
+			return a.Path < b.Path
+		case a.Dev != b.Dev:
+			return a.Dev < b.Dev
+		case a.Inode != b.Inode:
+			return a.Inode < b.Inode
+		}
+		return a.PID < b.PID
 	})
 }
 

@@ -120,7 +120,9 @@ type ArgValues struct {
 type Report struct {
 	Syscalls []Entry          `json:"syscalls"`
 	Execs    []recording.Exec `json:"execs"`
-	Losses   recording.Losses `json:"losses"`
+	// Libraries are the files the tree mapped executable (recording.Library).
+	Libraries []recording.Library `json:"libraries"`
+	Losses    recording.Losses    `json:"losses"`
 	// Exit is CMD's exit; null when several recordings were merged.
 	Exit     *recording.Exit `json:"exit"`
 	Warnings []string        `json:"warnings"`
@@ -143,6 +145,7 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 	c.Syscalls = orEmpty(c.Syscalls)
 	c.DeniedButUsed = orEmpty(c.DeniedButUsed)
 	c.Execs = orEmpty(c.Execs)
+	c.Libraries = orEmpty(c.Libraries)
 	c.Warnings = orEmpty(c.Warnings)
 	c.GoBinaries = orEmpty(c.GoBinaries)
 	return json.Marshal(c)
@@ -185,7 +188,15 @@ func CheckPolicy(p Policy) error {
 
 // Synthesize merges the recordings and applies p. The profile allows every
 // observed syscall except the explicit denies, for the ABIs observed.
+// Inference opens the executables by their recorded paths.
 func Synthesize(recs []*recording.Recording, p Policy) (*profiles.Profile, *Report, error) {
+	return SynthesizeFiles(recs, p, nil)
+}
+
+// SynthesizeFiles is Synthesize with inference reading the executables the
+// tracer opened while the tree ran (goruntime.Files) instead of opening
+// their paths afterwards.
+func SynthesizeFiles(recs []*recording.Recording, p Policy, files goruntime.Files) (*profiles.Profile, *Report, error) {
 	if err := CheckPolicy(p); err != nil {
 		return nil, nil, err
 	}
@@ -195,7 +206,7 @@ func Synthesize(recs []*recording.Recording, p Policy) (*profiles.Profile, *Repo
 	}
 
 	merged := merge(recs)
-	rep := &Report{Losses: merged.Losses, Execs: merged.Execs}
+	rep := &Report{Losses: merged.Losses, Execs: merged.Execs, Libraries: merged.Libraries}
 	if len(recs) == 1 {
 		exit := recs[0].Exit
 		rep.Exit = &exit
@@ -227,7 +238,7 @@ func Synthesize(recs []*recording.Recording, p Policy) (*profiles.Profile, *Repo
 	allow, abis = addBaseline(rep, allow, abis, merged, denied, p)
 	var inferred []goruntime.Syscall
 	if p.Infer == InferGo {
-		added, inf := infer(merged, denied, rep)
+		added, inf := infer(merged, denied, rep, files)
 		inferred = inf
 		allow = append(allow, added...)
 		for _, a := range rep.inferredABIs() {
@@ -263,8 +274,8 @@ func Synthesize(recs []*recording.Recording, p Policy) (*profiles.Profile, *Repo
 // issue and returns the names to allow. A reason already given (observed,
 // or a runtime's baseline) stays the reason; an explicit deny wins over an
 // inference, with a warning.
-func infer(merged *recording.Recording, denied map[string]bool, rep *Report) ([]string, []goruntime.Syscall) {
-	inf := goruntime.Infer(merged.Execs)
+func infer(merged *recording.Recording, denied map[string]bool, rep *Report, files goruntime.Files) ([]string, []goruntime.Syscall) {
+	inf := goruntime.InferFiles(merged.Execs, files)
 	rep.GoBinaries = inf.Binaries
 	rep.Warnings = append(rep.Warnings, inf.Warnings...)
 	type key struct {
@@ -425,6 +436,9 @@ func lossWarning(l recording.Losses) string {
 	if l.ArgsDropped > 0 {
 		parts = append(parts, fmt.Sprintf("%d argument value(s) not recorded (map of values full)", l.ArgsDropped))
 	}
+	if l.LibsDropped+l.LibEventsLost > 0 {
+		parts = append(parts, fmt.Sprintf("%d library event(s) lost", l.LibsDropped+l.LibEventsLost))
+	}
 	return "the recording may be incomplete: " + strings.Join(parts, ", ")
 }
 
@@ -486,6 +500,11 @@ func merge(recs []*recording.Recording) *recording.Recording {
 		value     uint64
 	}
 	argIdx := map[argKey]int{}
+	type libKey struct {
+		path     string
+		dev, ino uint64
+	}
+	libSeen := map[libKey]bool{}
 	for _, r := range recs {
 		for _, s := range r.Syscalls {
 			k := key{s.ABI, s.Nr}
@@ -502,6 +521,15 @@ func merge(recs []*recording.Recording) *recording.Recording {
 		out.Losses.ExecEventsLost += r.Losses.ExecEventsLost
 		out.Losses.RecursionMisses += r.Losses.RecursionMisses
 		out.Losses.ArgsDropped += r.Losses.ArgsDropped
+		out.Losses.LibsDropped += r.Losses.LibsDropped
+		out.Losses.LibEventsLost += r.Losses.LibEventsLost
+		for _, l := range r.Libraries {
+			k := libKey{l.Path, l.Dev, l.Inode}
+			if !libSeen[k] {
+				libSeen[k] = true
+				out.Libraries = append(out.Libraries, l)
+			}
+		}
 		for _, a := range r.Args {
 			k := argKey{a.ABI, a.Nr, a.Index, a.Value}
 			if i, ok := argIdx[k]; ok {

@@ -88,12 +88,14 @@ func TestSpec(t *testing.T) {
 	}
 
 	wantEnums := map[string]map[string]uint64{
-		"abi":      {"ABI_X86_64": uint64(tracerAbiABI_X8664), "ABI_I386": uint64(tracerAbiABI_I386), "ABI_X32": uint64(tracerAbiABI_X32), "NR_ABIS": uint64(tracerAbiNR_ABIS)},
-		"limits":   {"MAX_NR": uint64(tracerLimitsMAX_NR)},
-		"loss":     {"LOSS_PROCS_FULL": uint64(lossProcsFull), "LOSS_NR_RANGE": uint64(lossNrRange), "LOSS_EXEC_EVENTS": uint64(lossExecs), "LOSS_ARGS_FULL": uint64(lossArgsFull), "NR_LOSSES": uint64(tracerLossNR_LOSSES)},
-		"state":    {"STATE_PENDING": uint64(tracerStateSTATE_PENDING), "STATE_ACTIVE": uint64(stateActive), "STATE_DONE": uint64(tracerStateSTATE_DONE)},
-		"pinned":   {"NR_SOCKET_X86_64": uint64(tracerPinnedNR_SOCKET_X8664), "NR_CLONE_X86_64": uint64(tracerPinnedNR_CLONE_X8664), "NR_PERSONALITY_X86_64": uint64(tracerPinnedNR_PERSONALITY_X8664)},
-		"clone_ns": {"CLONE_NS_MASK": uint64(tracerCloneNsCLONE_NS_MASK)},
+		"abi":        {"ABI_X86_64": uint64(tracerAbiABI_X8664), "ABI_I386": uint64(tracerAbiABI_I386), "ABI_X32": uint64(tracerAbiABI_X32), "NR_ABIS": uint64(tracerAbiNR_ABIS)},
+		"limits":     {"MAX_NR": uint64(tracerLimitsMAX_NR)},
+		"loss":       {"LOSS_PROCS_FULL": uint64(lossProcsFull), "LOSS_NR_RANGE": uint64(lossNrRange), "LOSS_EXEC_EVENTS": uint64(lossExecs), "LOSS_ARGS_FULL": uint64(lossArgsFull), "LOSS_LIBS_FULL": uint64(lossLibsFull), "LOSS_LIB_EVENTS": uint64(lossLibEvents), "NR_LOSSES": uint64(tracerLossNR_LOSSES)},
+		"event_kind": {"EVENT_EXEC": uint64(eventExec), "EVENT_LIB": uint64(eventLib)},
+		"event_flag": {"PATH_TRUNCATED": uint64(pathTruncated), "PATH_DETACHED": uint64(pathDetached), "EXEC_INTERPRETED": uint64(execInterpreted)},
+		"state":      {"STATE_PENDING": uint64(tracerStateSTATE_PENDING), "STATE_ACTIVE": uint64(stateActive), "STATE_DONE": uint64(tracerStateSTATE_DONE)},
+		"pinned":     {"NR_SOCKET_X86_64": uint64(tracerPinnedNR_SOCKET_X8664), "NR_CLONE_X86_64": uint64(tracerPinnedNR_CLONE_X8664), "NR_PERSONALITY_X86_64": uint64(tracerPinnedNR_PERSONALITY_X8664)},
+		"clone_ns":   {"CLONE_NS_MASK": uint64(tracerCloneNsCLONE_NS_MASK)},
 	}
 	for name, want := range wantEnums {
 		var e *btf.Enum

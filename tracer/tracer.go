@@ -3,10 +3,14 @@
 package tracer
 
 import (
+	"debug/elf"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -40,6 +44,8 @@ const (
 	lossNrRange   = uint32(tracerLossLOSS_NR_RANGE)
 	lossExecs     = uint32(tracerLossLOSS_EXEC_EVENTS)
 	lossArgsFull  = uint32(tracerLossLOSS_ARGS_FULL)
+	lossLibsFull  = uint32(tracerLossLOSS_LIBS_FULL)
+	lossLibEvents = uint32(tracerLossLOSS_LIB_EVENTS)
 )
 
 // Config sizes the tracer.
@@ -65,6 +71,11 @@ type Tracer struct {
 	rd        *ringbuf.Reader
 	mu        sync.Mutex
 	execs     []recording.Exec
+	libs      []recording.Library
+	libSeen   map[fileKey]bool
+	interps   map[fileKey]bool // executables whose PT_INTERP was looked at
+	files     *Files
+	taken     bool
 	readErr   error
 	readDone  chan struct{}
 	started   atomic.Bool
@@ -99,7 +110,7 @@ func New(cfg Config) (*Tracer, error) {
 			return nil, fmt.Errorf("tracer: set record_args: %w", err)
 		}
 	}
-	t := &Tracer{readDone: make(chan struct{})}
+	t := &Tracer{readDone: make(chan struct{}), files: newFiles(), libSeen: map[fileKey]bool{}, interps: map[fileKey]bool{}}
 	if err := spec.LoadAndAssign(&t.objs, nil); err != nil {
 		return nil, fmt.Errorf("tracer: %w", classify(err))
 	}
@@ -143,9 +154,26 @@ func errno(err error) error {
 	return err
 }
 
+// Files returns the executables and libraries of the recorded tree, opened
+// as their processes saw them (see Files). The caller closes them; until
+// Files is called, Close does.
+func (t *Tracer) Files() *Files {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.taken = true
+	return t.files
+}
+
 // Close detaches and unloads everything. It is idempotent.
 func (t *Tracer) Close() error {
 	t.closeOnce.Do(func() {
+		defer func() {
+			t.mu.Lock()
+			if !t.taken {
+				t.files.Close()
+			}
+			t.mu.Unlock()
+		}()
 		for _, l := range t.links {
 			l.Close()
 		}
@@ -170,20 +198,93 @@ func (t *Tracer) readExecs() {
 			}
 			return
 		}
-		var e tracerExecEvent
-		if len(rec.RawSample) < binarySize(e) {
+		e, ok := decodeEvent(rec.RawSample)
+		if !ok {
 			continue
 		}
-		decodeExec(rec.RawSample, &e)
-		t.mu.Lock()
-		t.execs = append(t.execs, recording.Exec{
-			PID:   int(e.Pid),
-			Path:  cString(e.Filename[:]),
-			Dev:   kernelDev(e.Dev),
-			Inode: e.Ino,
-		})
-		t.mu.Unlock()
+		// Open the file at once, while its process most likely lives.
+		t.files.add(e)
+		switch e.kind {
+		case eventExec:
+			x := recording.Exec{PID: e.pid, Path: e.path, Dev: e.dev, Inode: e.ino}
+			if e.flags&execInterpreted != 0 {
+				x.Script = e.name
+			}
+			if e.flags&pathTruncated != 0 {
+				x.Path = e.name // the best name there is
+			}
+			t.mu.Lock()
+			t.execs = append(t.execs, x)
+			t.mu.Unlock()
+			t.addInterp(e)
+		case eventLib:
+			t.addLib(recording.Library{PID: e.pid, Path: e.path, Dev: e.dev, Inode: e.ino})
+		}
 	}
+}
+
+func (t *Tracer) addLib(l recording.Library) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	k := fileKey{l.Dev, l.Inode}
+	if t.libSeen[k] {
+		return
+	}
+	t.libSeen[k] = true
+	t.libs = append(t.libs, l)
+}
+
+// addInterp records the dynamic loader of an exec's file: the kernel maps
+// it itself (PT_INTERP), not through mmap, so the tracer never sees it.
+// Its path is resolved under the process's root while the process lives,
+// else on the host.
+func (t *Tracer) addInterp(e event) {
+	k := fileKey{e.dev, e.ino}
+	t.mu.Lock()
+	done := t.interps[k]
+	t.interps[k] = true
+	t.mu.Unlock()
+	if done {
+		return // a shell loop runs the same program many times
+	}
+	f, _ := t.files.File(e.dev, e.ino)
+	if f == nil {
+		return
+	}
+	interp, ok := elfInterp(f)
+	if !ok {
+		return
+	}
+	var st unix.Stat_t
+	for _, p := range []string{"/proc/" + strconv.Itoa(e.pid) + "/root" + interp, interp} {
+		if unix.Stat(p, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+			continue
+		}
+		ev := event{kind: eventLib, pid: e.pid, dev: st.Dev, ino: st.Ino, fd: -1, path: interp}
+		t.files.add(ev)
+		t.addLib(recording.Library{PID: e.pid, Path: interp, Dev: st.Dev, Inode: st.Ino})
+		return
+	}
+}
+
+// elfInterp returns the PT_INTERP path of an ELF file.
+func elfInterp(f *os.File) (string, bool) {
+	ef, err := elf.NewFile(f)
+	if err != nil {
+		return "", false
+	}
+	for _, p := range ef.Progs {
+		if p.Type != elf.PT_INTERP || p.Filesz == 0 || p.Filesz > 4096 {
+			continue
+		}
+		b := make([]byte, p.Filesz)
+		if _, err := p.ReadAt(b, 0); err != nil {
+			return "", false
+		}
+		s := strings.TrimRight(string(b), "\x00")
+		return s, filepath.IsAbs(s)
+	}
+	return "", false
 }
 
 // Workload is the command to record: a resolved path, argv, and how to run it.
@@ -310,6 +411,7 @@ func (t *Tracer) collect(rec *recording.Recording) (*recording.Recording, error)
 	<-t.readDone
 	t.mu.Lock()
 	rec.Execs, t.execs = t.execs, nil
+	rec.Libraries, t.libs = t.libs, nil
 	err := t.readErr
 	t.mu.Unlock()
 	if err != nil {
@@ -372,6 +474,10 @@ func (t *Tracer) collect(rec *recording.Recording) (*recording.Recording, error)
 	rec.Losses.ExecEventsLost, e = sum(lossExecs)
 	errs = append(errs, e)
 	rec.Losses.ArgsDropped, e = sum(lossArgsFull)
+	errs = append(errs, e)
+	rec.Losses.LibsDropped, e = sum(lossLibsFull)
+	errs = append(errs, e)
+	rec.Losses.LibEventsLost, e = sum(lossLibEvents)
 	errs = append(errs, e)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

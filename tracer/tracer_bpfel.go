@@ -35,12 +35,39 @@ const (
 	tracerCloneNsCLONE_NS_MASK tracerCloneNs = 2114060416
 )
 
-type tracerExecEvent struct {
-	_        structs.HostLayout
-	Pid      uint32
-	Dev      uint32
-	Ino      uint64
-	Filename [256]int8
+type tracerEventFlag uint32
+
+const (
+	tracerEventFlagPATH_TRUNCATED   tracerEventFlag = 1
+	tracerEventFlagPATH_DETACHED    tracerEventFlag = 2
+	tracerEventFlagEXEC_INTERPRETED tracerEventFlag = 4
+)
+
+type tracerEventKind uint32
+
+const (
+	tracerEventKindEVENT_EXEC tracerEventKind = 1
+	tracerEventKindEVENT_LIB  tracerEventKind = 2
+)
+
+type tracerFileEvent struct {
+	_       structs.HostLayout
+	Kind    uint32
+	Pid     uint32
+	Ino     uint64
+	Dev     uint32
+	Flags   uint32
+	PathLen uint32
+	Fd      int32
+	Name    [256]int8
+	Path    [4352]int8
+}
+
+type tracerFileId struct {
+	_   structs.HostLayout
+	Ino uint64
+	Dev uint32
+	Pad uint32
 }
 
 type tracerLimits uint32
@@ -56,7 +83,9 @@ const (
 	tracerLossLOSS_NR_RANGE    tracerLoss = 1
 	tracerLossLOSS_EXEC_EVENTS tracerLoss = 2
 	tracerLossLOSS_ARGS_FULL   tracerLoss = 3
-	tracerLossNR_LOSSES        tracerLoss = 4
+	tracerLossLOSS_LIBS_FULL   tracerLoss = 4
+	tracerLossLOSS_LIB_EVENTS  tracerLoss = 5
+	tracerLossNR_LOSSES        tracerLoss = 6
 )
 
 type tracerPinned uint32
@@ -103,6 +132,7 @@ const (
 	tracerMapActive            = "active"
 	tracerMapArgvals           = "argvals"
 	tracerMapExecs             = "execs"
+	tracerMapLibsSeen          = "libs_seen"
 	tracerMapLosses            = "losses"
 	tracerMapProcs             = "procs"
 	tracerMapSpawners          = "spawners"
@@ -115,7 +145,9 @@ const (
 	tracerVarRecordArgs        = "record_args"
 	tracerVarUnusedAbi         = "unused_abi"
 	tracerVarUnusedCloneNs     = "unused_clone_ns"
-	tracerVarUnusedExecEvent   = "unused_exec_event"
+	tracerVarUnusedEventFlag   = "unused_event_flag"
+	tracerVarUnusedEventKind   = "unused_event_kind"
+	tracerVarUnusedFileEvent   = "unused_file_event"
 	tracerVarUnusedLimits      = "unused_limits"
 	tracerVarUnusedLoss        = "unused_loss"
 	tracerVarUnusedPinned      = "unused_pinned"
@@ -177,6 +209,7 @@ type tracerMapSpecs struct {
 	Active   *ebpf.MapSpec `ebpf:"active"`
 	Argvals  *ebpf.MapSpec `ebpf:"argvals"`
 	Execs    *ebpf.MapSpec `ebpf:"execs"`
+	LibsSeen *ebpf.MapSpec `ebpf:"libs_seen"`
 	Losses   *ebpf.MapSpec `ebpf:"losses"`
 	Procs    *ebpf.MapSpec `ebpf:"procs"`
 	Spawners *ebpf.MapSpec `ebpf:"spawners"`
@@ -191,7 +224,9 @@ type tracerVariableSpecs struct {
 	RecordArgs      *ebpf.VariableSpec `ebpf:"record_args"`
 	UnusedAbi       *ebpf.VariableSpec `ebpf:"unused_abi"`
 	UnusedCloneNs   *ebpf.VariableSpec `ebpf:"unused_clone_ns"`
-	UnusedExecEvent *ebpf.VariableSpec `ebpf:"unused_exec_event"`
+	UnusedEventFlag *ebpf.VariableSpec `ebpf:"unused_event_flag"`
+	UnusedEventKind *ebpf.VariableSpec `ebpf:"unused_event_kind"`
+	UnusedFileEvent *ebpf.VariableSpec `ebpf:"unused_file_event"`
 	UnusedLimits    *ebpf.VariableSpec `ebpf:"unused_limits"`
 	UnusedLoss      *ebpf.VariableSpec `ebpf:"unused_loss"`
 	UnusedPinned    *ebpf.VariableSpec `ebpf:"unused_pinned"`
@@ -221,6 +256,7 @@ type tracerMaps struct {
 	Active   *ebpf.Map `ebpf:"active"`
 	Argvals  *ebpf.Map `ebpf:"argvals"`
 	Execs    *ebpf.Map `ebpf:"execs"`
+	LibsSeen *ebpf.Map `ebpf:"libs_seen"`
 	Losses   *ebpf.Map `ebpf:"losses"`
 	Procs    *ebpf.Map `ebpf:"procs"`
 	Spawners *ebpf.Map `ebpf:"spawners"`
@@ -232,6 +268,7 @@ func (m *tracerMaps) Close() error {
 		m.Active,
 		m.Argvals,
 		m.Execs,
+		m.LibsSeen,
 		m.Losses,
 		m.Procs,
 		m.Spawners,
@@ -247,7 +284,9 @@ type tracerVariables struct {
 	RecordArgs      *ebpf.Variable `ebpf:"record_args"`
 	UnusedAbi       *ebpf.Variable `ebpf:"unused_abi"`
 	UnusedCloneNs   *ebpf.Variable `ebpf:"unused_clone_ns"`
-	UnusedExecEvent *ebpf.Variable `ebpf:"unused_exec_event"`
+	UnusedEventFlag *ebpf.Variable `ebpf:"unused_event_flag"`
+	UnusedEventKind *ebpf.Variable `ebpf:"unused_event_kind"`
+	UnusedFileEvent *ebpf.Variable `ebpf:"unused_file_event"`
 	UnusedLimits    *ebpf.Variable `ebpf:"unused_limits"`
 	UnusedLoss      *ebpf.Variable `ebpf:"unused_loss"`
 	UnusedPinned    *ebpf.Variable `ebpf:"unused_pinned"`

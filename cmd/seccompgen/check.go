@@ -14,6 +14,7 @@ import (
 	"github.com/seccompgen/seccompgen/profiles"
 	"github.com/seccompgen/seccompgen/recording"
 	"github.com/seccompgen/seccompgen/synth"
+	"github.com/seccompgen/seccompgen/tracer"
 	"github.com/seccompgen/seccompgen/verify"
 )
 
@@ -137,7 +138,8 @@ func runCheck(rf *recordFlags, pol synth.Policy, path string, update, strict, al
 	if tr.status != 0 && !allowFailure {
 		return fail("%s exited with status %d: a failing command cannot vouch for a profile; fix it, or pass --allow-failure", args[0], tr.status)
 	}
-	got, rep, err := synthesize(tr.rec, pol)
+	defer tr.files.Close()
+	got, rep, err := synthesize(tr.rec, tr.files, pol)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -168,8 +170,9 @@ func runCheck(rf *recordFlags, pol synth.Policy, path string, update, strict, al
 
 // synthesize is record's synthesis step: profile and report, with the
 // report's warnings printed to stderr.
-func synthesize(rec *recording.Recording, pol synth.Policy) (*profiles.Profile, *synth.Report, error) {
-	prof, rep, err := synth.Synthesize([]*recording.Recording{rec}, pol)
+// synthesize reads the executables from files, the tracer's open ones.
+func synthesize(rec *recording.Recording, files *tracer.Files, pol synth.Policy) (*profiles.Profile, *synth.Report, error) {
+	prof, rep, err := synth.SynthesizeFiles([]*recording.Recording{rec}, pol, files)
 	if err != nil {
 		return nil, nil, err
 	}

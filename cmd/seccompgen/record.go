@@ -121,7 +121,10 @@ func (b *optBool) IsBoolFlag() bool { return true }
 
 // traced is a finished recording, or the status to exit with and why not.
 type traced struct {
-	rec    *recording.Recording
+	rec *recording.Recording
+	// files are the executables and libraries of the tree, opened while
+	// it ran, for inference; the caller closes them.
+	files  *tracer.Files
 	status int
 	err    error
 }
@@ -159,7 +162,7 @@ func (f *recordFlags) trace(args []string) traced {
 	if err != nil {
 		return traced{status: exitFailure, err: err}
 	}
-	return traced{rec: rec, status: rec.Exit.Status()}
+	return traced{rec: rec, files: t.Files(), status: rec.Exit.Status()}
 }
 
 // startTraced starts w under a new tracer. A file the kernel cannot execute
@@ -255,7 +258,7 @@ report): a profile that allows io_uring does not bind what the ring does.
 	}
 	c.Flags = pflag.NewFlagSet("record", pflag.ContinueOnError)
 	c.Flags.StringVarP(&output, "output", "o", "", "write the profile to `FILE` (\"-\" or unset: stdout)")
-	c.Flags.StringVar(&reportPath, "report", "", "write a JSON report to `FILE`: every syscall with count, ABI, first pid/comm and why it is in")
+	c.Flags.StringVar(&reportPath, "report", "", "write a JSON report to `FILE`: every syscall with count, ABI, first pid/comm and why it is in; the executables and libraries the tree ran")
 	c.Flags.StringVar(&recPath, "save-recording", "", "also save the raw recording to `FILE`")
 	c.Flags.BoolVar(&diff, "diff", false, "print how the profile compares with Docker's default profile to stderr")
 	rf.register(c.Flags)
@@ -284,7 +287,8 @@ report): a profile that allows io_uring does not bind what the ring does.
 			fmt.Fprintf(os.Stderr, "seccompgen record: %v\n", tr.err)
 			return tr.status
 		}
-		if err := writeOutputs(tr.rec, pol, outs, diff); err != nil {
+		defer tr.files.Close()
+		if err := writeOutputs(tr.rec, tr.files, pol, outs, diff); err != nil {
 			fmt.Fprintf(os.Stderr, "seccompgen record: %v\n", err)
 			return exitFailure
 		}
@@ -312,7 +316,7 @@ type recordOutputs struct {
 // writeOutputs writes each output on its own, the profile first, so one
 // that fails loses none of the others; the error says what was written and
 // what was not.
-func writeOutputs(rec *recording.Recording, pol synth.Policy, outs recordOutputs, diff bool) error {
+func writeOutputs(rec *recording.Recording, files *tracer.Files, pol synth.Policy, outs recordOutputs, diff bool) error {
 	var wrote, failed []string
 	write := func(f *outfile.File, what string, data func() ([]byte, error)) {
 		if !f.Used() {
@@ -328,7 +332,7 @@ func writeOutputs(rec *recording.Recording, pol synth.Policy, outs recordOutputs
 		}
 		wrote = append(wrote, fmt.Sprintf("%s written to %s", what, f.Path))
 	}
-	prof, rep, synthErr := synthesize(rec, pol)
+	prof, rep, synthErr := synthesize(rec, files, pol)
 	if synthErr == nil {
 		write(outs.profile, "profile", func() ([]byte, error) { return prof.Bytes(), nil })
 		write(outs.report, "report", func() ([]byte, error) {

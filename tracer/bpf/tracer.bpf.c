@@ -30,7 +30,15 @@ const enum limits *unused_limits __attribute__((unused));
 #define SECCOMP_MODE_FILTER 2
 
 /* Losses, indexes into the losses map. */
-enum loss { LOSS_PROCS_FULL, LOSS_NR_RANGE, LOSS_EXEC_EVENTS, LOSS_ARGS_FULL, NR_LOSSES };
+enum loss {
+	LOSS_PROCS_FULL,
+	LOSS_NR_RANGE,
+	LOSS_EXEC_EVENTS,
+	LOSS_ARGS_FULL,
+	LOSS_LIBS_FULL,
+	LOSS_LIB_EVENTS,
+	NR_LOSSES
+};
 const enum loss *unused_loss __attribute__((unused));
 
 /* A tracked process is PENDING from its fork by seccompgen until it execs
@@ -85,15 +93,50 @@ struct stat {
 	char first_comm[16];
 };
 
-struct exec_event {
-	__u32 pid;
-	__u32 dev;
+#define NR_MMAP_X86_64 9	/* x32's too, under X32_SYSCALL_BIT */
+#define NR_MMAP2_I386 192
+#define PROT_EXEC 0x4
+#define MAP_ANONYMOUS 0x20
+
+/* A file as the kernel has it: its path is rebuilt from the dentry and
+ * mount chain (what d_path does; tp_btf programs cannot call bpf_d_path),
+ * relative to the process's root, so it names the file in the process's
+ * mount namespace and chroot. */
+#define PATH_BUF 4096	/* a power of two: offsets are masked with it */
+#define NAME_BUF 256	/* NAME_MAX + 1 */
+#define MAX_COMPONENTS 64
+enum event_flag {
+	PATH_TRUNCATED = 1,	/* deeper or longer than the buffer: the names near the root are missing */
+	PATH_DETACHED = 2,	/* not under the process's root: from its mount tree's root */
+	EXEC_INTERPRETED = 4,	/* exec: name is a script; the file is its interpreter */
+};
+const enum event_flag *unused_event_flag __attribute__((unused));
+
+enum event_kind { EVENT_EXEC = 1, EVENT_LIB = 2 };
+const enum event_kind *unused_event_kind __attribute__((unused));
+
+/* Ring buffer record: an exec, or a file first mapped executable. */
+struct file_event {
+	__u32 kind;	/* EVENT_* */
+	__u32 pid;	/* tgid */
 	__u64 ino;
-	char filename[256];
+	__u32 dev;
+	__u32 flags;	/* PATH_*, EXEC_* */
+	__u32 path_len;	/* bytes of path used */
+	__s32 fd;	/* lib: the descriptor mapped; exec: -1 */
+	char name[256];	/* exec: the name execve was given */
+	/* The path's names, leaf first, each NUL-terminated. */
+	char path[PATH_BUF + NAME_BUF];
 };
 
 /* Emitted into BTF so bpf2go generates the Go type of ring buffer records. */
-const struct exec_event *unused_exec_event __attribute__((unused));
+const struct file_event *unused_file_event __attribute__((unused));
+
+struct file_id {
+	__u64 ino;
+	__u32 dev;
+	__u32 pad;
+};
 
 /* Sized by the loader (Config.MaxProcs). */
 struct {
@@ -168,9 +211,18 @@ struct {
 	__type(value, __u64);
 } argvals SEC(".maps");
 
+/* Files already reported mapped executable: each is reported once. A
+ * full map is counted in losses (LOSS_LIBS_FULL). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct file_id);
+	__type(value, __u8);
+} libs_seen SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
+	__uint(max_entries, 1024 * 1024);
 } execs SEC(".maps");
 
 static __always_inline void lose(__u32 what)
@@ -197,6 +249,93 @@ static __always_inline void count_arg(__u32 nr, __u64 value)
 		__sync_fetch_and_add(n, 1);
 	else
 		lose(LOSS_ARGS_FULL);
+}
+
+/* fill_path writes file's path, relative to task's root, into e: a
+ * bounded walk up the dentries to each mount's root, then across to the
+ * mount point in the parent mount, as the kernel's prepend_path does. The
+ * offset is masked on every step, so the verifier's states at the loop
+ * head stay equal and it prunes them. */
+static __always_inline void fill_path(struct task_struct *task, struct file *file, struct file_event *e)
+{
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+	struct dentry *root = BPF_CORE_READ(task, fs, root.dentry);
+	struct vfsmount *rootmnt = BPF_CORE_READ(task, fs, root.mnt);
+	__u64 mnt_off = bpf_core_field_offset(struct mount, mnt);
+	__u32 off = 0;
+	int i;
+
+	e->flags |= PATH_TRUNCATED; /* unless the walk ends at a root */
+	for (i = 0; i < MAX_COMPONENTS; i++) {
+		if (dentry == root && vfsmnt == rootmnt) {
+			e->flags &= ~PATH_TRUNCATED;
+			break;
+		}
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		if (dentry == BPF_CORE_READ(vfsmnt, mnt_root) || dentry == parent) {
+			struct mount *m = (void *)vfsmnt - mnt_off;
+			struct mount *mp = BPF_CORE_READ(m, mnt_parent);
+			if (mp == m || !mp) {
+				e->flags = (e->flags & ~PATH_TRUNCATED) | PATH_DETACHED;
+				break;
+			}
+			dentry = BPF_CORE_READ(m, mnt_mountpoint);
+			vfsmnt = (void *)mp + mnt_off;
+			continue;
+		}
+		if (off > PATH_BUF - NAME_BUF)
+			break;
+		const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
+		long n = bpf_probe_read_kernel_str(&e->path[off & (PATH_BUF - 1)], NAME_BUF, name);
+		if (n <= 0)
+			break;
+		off = (off + (__u32)n) & (2 * PATH_BUF - 1);
+		dentry = parent;
+	}
+	e->path_len = off < sizeof(e->path) ? off : 0;
+}
+
+/* mapped reports file, mapped executable by task, once per recording. */
+static __always_inline void mapped(struct task_struct *task, __u32 tgid, __s32 fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+		return;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = 0;
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return;
+	struct file_id id = {
+		.ino = BPF_CORE_READ(file, f_inode, i_ino),
+		.dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev),
+	};
+	if (bpf_map_lookup_elem(&libs_seen, &id))
+		return;
+	__u8 one = 1;
+	long err = bpf_map_update_elem(&libs_seen, &id, &one, BPF_NOEXIST);
+	if (err == -17 /* EEXIST: another CPU was first */)
+		return;
+	if (err) {
+		lose(LOSS_LIBS_FULL);
+		return;
+	}
+	struct file_event *e = bpf_ringbuf_reserve(&execs, sizeof(*e), 0);
+	if (!e) {
+		/* Forget it, so that a later mapping reports it after all. */
+		bpf_map_delete_elem(&libs_seen, &id);
+		lose(LOSS_LIB_EVENTS);
+		return;
+	}
+	e->kind = EVENT_LIB;
+	e->pid = tgid;
+	e->ino = id.ino;
+	e->dev = id.dev;
+	e->flags = 0;
+	e->fd = fd;
+	e->name[0] = 0;
+	fill_path(task, file, e);
+	bpf_ringbuf_submit(e, 0);
 }
 
 SEC("tp_btf/sys_enter")
@@ -247,6 +386,15 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		if (nr == NR_CLONE_X86_64)
 			a0 &= (__u64)CLONE_NS_MASK;
 		count_arg((__u32)nr, a0);
+	}
+	/* A file mapped executable: a library (ld.so's or dlopen's). glibc
+	 * maps the text segment with its own mmap(PROT_READ|PROT_EXEC, fd). */
+	if (nr == NR_MMAP_X86_64 && abi != ABI_I386) {
+		if ((regs->dx & PROT_EXEC) && !(regs->r10 & MAP_ANONYMOUS) && (__s32)regs->r8 >= 0)
+			mapped(task, tgid, (__s32)regs->r8);
+	} else if (nr == NR_MMAP2_I386 && abi == ABI_I386) {
+		if ((regs->dx & PROT_EXEC) && !(regs->si & MAP_ANONYMOUS) && (__s32)regs->di >= 0)
+			mapped(task, tgid, (__s32)regs->di);
 	}
 	return 0;
 }
@@ -306,15 +454,24 @@ int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid, struct
 		p->state = STATE_DONE;
 		set_active(tgid, 0);
 	}
-	struct exec_event *e = bpf_ringbuf_reserve(&execs, sizeof(*e), 0);
+	struct file_event *e = bpf_ringbuf_reserve(&execs, sizeof(*e), 0);
 	if (!e) {
 		lose(LOSS_EXEC_EVENTS);
 		return 0;
 	}
+	/* bprm->file is what the kernel mapped: for a script (or a
+	 * binfmt_misc program) its interpreter, and then bprm->interp no
+	 * longer points at bprm->filename. */
+	struct file *file = BPF_CORE_READ(bprm, file);
+	const char *filename = BPF_CORE_READ(bprm, filename);
+	e->kind = EVENT_EXEC;
 	e->pid = tgid;
-	e->ino = BPF_CORE_READ(bprm, file, f_inode, i_ino);
-	e->dev = BPF_CORE_READ(bprm, file, f_inode, i_sb, s_dev);
-	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+	e->ino = BPF_CORE_READ(file, f_inode, i_ino);
+	e->dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+	e->flags = BPF_CORE_READ(bprm, interp) != filename ? EXEC_INTERPRETED : 0;
+	e->fd = -1;
+	bpf_probe_read_kernel_str(e->name, sizeof(e->name), filename);
+	fill_path(task, file, e);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

@@ -34,11 +34,6 @@ typedef struct {
 	int counter;
 } atomic_t;
 
-/* x86_64: the first syscall argument, as seccomp sees it. */
-struct pt_regs {
-	unsigned long di;
-} __attribute__((preserve_access_index));
-
 struct thread_info {
 	unsigned int status;
 } __attribute__((preserve_access_index));
@@ -56,13 +51,66 @@ struct inode {
 	struct super_block *i_sb;
 } __attribute__((preserve_access_index));
 
+/* x86_64: the syscall arguments, as seccomp sees them; i386's are in
+ * bx, cx, dx, si, di, bp. */
+struct pt_regs {
+	unsigned long bx;
+	unsigned long cx;
+	unsigned long dx;
+	unsigned long si;
+	unsigned long di;
+	unsigned long bp;
+	unsigned long r8;
+	unsigned long r10;
+} __attribute__((preserve_access_index));
+
+struct qstr {
+	const unsigned char *name;
+} __attribute__((preserve_access_index));
+
+struct dentry {
+	struct dentry *d_parent;
+	struct qstr d_name;
+} __attribute__((preserve_access_index));
+
+struct vfsmount {
+	struct dentry *mnt_root;
+} __attribute__((preserve_access_index));
+
+/* The kernel's mount, around each vfsmount. */
+struct mount {
+	struct mount *mnt_parent;
+	struct dentry *mnt_mountpoint;
+	struct vfsmount mnt;
+} __attribute__((preserve_access_index));
+
+struct path {
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+} __attribute__((preserve_access_index));
+
+struct fs_struct {
+	struct path root;
+} __attribute__((preserve_access_index));
+
 struct file {
+	struct path f_path;
 	struct inode *f_inode;
+} __attribute__((preserve_access_index));
+
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
+} __attribute__((preserve_access_index));
+
+struct files_struct {
+	struct fdtable *fdt;
 } __attribute__((preserve_access_index));
 
 struct linux_binprm {
 	struct file *file;
 	const char *filename;
+	const char *interp;
 } __attribute__((preserve_access_index));
 
 struct seccomp {
@@ -75,6 +123,8 @@ struct task_struct {
 	pid_t pid;
 	pid_t tgid;
 	struct signal_struct *signal;
+	struct fs_struct *fs;
+	struct files_struct *files;
 	char comm[16];
 } __attribute__((preserve_access_index));
 
