@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,6 +75,11 @@ func (w *web) do(ctx context.Context, r req) error {
 	hr.Close = r.closeConn
 	resp, err := w.c.Do(hr)
 	if err != nil {
+		// Not the URL: its port changes from run to run.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return fmt.Errorf("%s %s: %v", method, r.path, err)
 	}
 	defer resp.Body.Close()

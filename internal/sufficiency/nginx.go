@@ -17,7 +17,7 @@ const bigFile = 8 << 20
 func nginx() *program {
 	return &program{
 		name: "nginx",
-		debs: []string{"nginx-light"},
+		debs: []string{"nginx"},
 		training: "`nginx -g 'daemon off; master_process on;'` (a master, two workers as nobody) with a configuration, " +
 			"document root and logs in a temporary directory, on a free port of 127.0.0.1; one GET of a small static page; SIGTERM.",
 		heldOut: "the same configuration; static pages on kept-alive connections, a directory listing (autoindex), an 8 MiB " +

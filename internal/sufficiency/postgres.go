@@ -18,7 +18,7 @@ const pgBin = "/usr/lib/postgresql/15/bin/"
 func postgres() *program {
 	return &program{
 		name: "postgres",
-		debs: []string{"postgresql-15"},
+		debs: []string{"postgresql-15", "postgresql-client-15"},
 		user: "postgres",
 		training: "`postgres` as user postgres on a cluster `initdb` made in a temporary directory, listening on a free port " +
 			"of 127.0.0.1 with its unix socket in that directory; `psql` creates a table, inserts three rows and counts them; SIGTERM (smart shutdown).",

@@ -180,7 +180,11 @@ func (d *doc) summary(p func(string, ...any)) {
 	vs := d.variants()
 	p("| `--infer` |")
 	for _, v := range vs {
-		p(" %s passed |", variantTitle(v))
+		if v == "" {
+			p(" held-out passed |")
+		} else {
+			p(" held-out passed, %s |", v)
+		}
 	}
 	p(" allowed: median / max | of docker-default: median / max | allowed but unused in held-out: median / max |\n")
 	p("| --- |%s --- | --- | --- |\n", strings.Repeat(" --- |", len(vs)))
@@ -267,9 +271,9 @@ func (d *doc) table(p func(string, ...any)) {
 				}
 				p(" %s |", cell)
 			}
-			p(" %d | %d | %d / %d (%s) | %d | %d | %d | %s |\n", len(l.allowed), len(l.inferred),
+			p(" %d | %d | %d / %d (%s) | %s | %d | %d | %s |\n", len(l.allowed), len(l.inferred),
 				l.docker.allowed, l.docker.docker, pct(l.docker.allowed, l.docker.docker),
-				len(l.docker.onlyInProfile), len(r.used), len(r.unused(l)), names(r.missing(l)))
+				names(l.docker.onlyInProfile), len(r.used), len(r.unused(l)), names(r.missing(l)))
 		}
 	}
 	p("\n")

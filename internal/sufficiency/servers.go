@@ -129,7 +129,7 @@ http://127.0.0.1:PORT {
 func pythonHTTP() *program {
 	return &program{
 		name: "python-http",
-		debs: []string{"python3.11"},
+		debs: []string{"python3"},
 		training: "`python3 -m http.server` (Debian's /usr/bin/python3, a thread per request) serving a temporary directory " +
 			"on a free port of 127.0.0.1; one GET of a small file; SIGTERM (which kills it: status 143).",
 		heldOut: "the same server; directory listings, an 8 MiB file, index.html, 404 and HEAD, a conditional GET " +
