@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -58,7 +59,9 @@ func postgres() *program {
 				return output(ctx, nil, sql, pgBin+"psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
 					"-h", "127.0.0.1", "-p", strconv.Itoa(port), "-U", "postgres", "-d", "postgres", "-f", "-")
 			}
+			shmBefore := pgDSM()
 			w := &workload{
+				cleanup: func() { pgLeftovers(data, shmBefore) },
 				argv: []string{pgBin + "postgres", "-D", data, "-p", strconv.Itoa(port),
 					"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + dir,
 					"-c", "logging_collector=off", "-c", "shared_buffers=16MB", "-c", "max_connections=20",
@@ -152,4 +155,37 @@ func expectRows(out string, err error) func(want ...string) error {
 		}
 		return nil
 	}
+}
+
+// pgLeftovers removes what a postmaster that was killed outright (a run
+// that timed out) leaves behind: the System V segment its postmaster.pid
+// names and the dynamic shared memory segments that appeared in /dev/shm
+// during the run. A clean shutdown removes postmaster.pid and all of them.
+func pgLeftovers(data string, before map[string]bool) {
+	pid, err := os.ReadFile(filepath.Join(data, "postmaster.pid"))
+	if err != nil {
+		return
+	}
+	if lines := strings.Split(string(pid), "\n"); len(lines) > 6 {
+		if f := strings.Fields(lines[6]); len(f) == 2 {
+			if _, err := strconv.Atoi(f[1]); err == nil {
+				exec.Command("ipcrm", "-m", f[1]).Run()
+			}
+		}
+	}
+	for name := range pgDSM() {
+		if !before[name] {
+			os.Remove(name)
+		}
+	}
+}
+
+// pgDSM lists postgres's dynamic shared memory segments in /dev/shm.
+func pgDSM() map[string]bool {
+	names, _ := filepath.Glob("/dev/shm/PostgreSQL.*")
+	m := map[string]bool{}
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
 }

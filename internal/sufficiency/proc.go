@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -33,22 +34,87 @@ func addGroup(pgid int) {
 	groups.m[pgid] = true
 }
 
-// killGroup sends SIGKILL to the whole group and forgets it. It reports
-// whether anything was still alive in it.
+// killGroup kills the group and every descendant of its leader, and
+// forgets the group. It reports whether anything was still alive in the
+// group. Descendants are found through /proc while the leader lives,
+// because some leave the group: postgres's children call setsid.
 func killGroup(pgid int) bool {
 	groups.Lock()
 	delete(groups.m, pgid)
 	groups.Unlock()
-	return syscall.Kill(-pgid, syscall.SIGKILL) == nil
+	return killTree(pgid)
 }
 
 func killAll() {
 	groups.Lock()
-	defer groups.Unlock()
-	for pgid := range groups.m {
-		syscall.Kill(-pgid, syscall.SIGKILL)
-	}
+	pgids := sortedKeysInt(groups.m)
 	groups.m = nil
+	groups.Unlock()
+	for _, pgid := range pgids {
+		killTree(pgid)
+	}
+}
+
+func killTree(pgid int) bool {
+	// Stop first, so that nothing forks between finding and killing.
+	for _, pid := range descendants(pgid) {
+		syscall.Kill(pid, syscall.SIGSTOP)
+	}
+	syscall.Kill(-pgid, syscall.SIGSTOP)
+	for _, pid := range descendants(pgid) {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	return syscall.Kill(-pgid, syscall.SIGKILL) == nil
+}
+
+// descendants lists the processes below pid, from /proc.
+func descendants(pid int) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	children := map[int][]int{}
+	for _, e := range entries {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces and parentheses.
+		i := bytes.LastIndexByte(stat, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(stat[i+1:]))
+		if len(f) < 2 {
+			continue
+		}
+		if ppid, err := strconv.Atoi(f[1]); err == nil {
+			children[ppid] = append(children[ppid], n)
+		}
+	}
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, c := range children[p] {
+			out = append(out, c)
+			queue = append(queue, c)
+		}
+	}
+	return out
+}
+
+func sortedKeysInt(m map[int]bool) []int {
+	keys := make([]int, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	return keys
 }
 
 // freePort returns a TCP port on 127.0.0.1 that nothing listens on now.
@@ -90,9 +156,9 @@ type invocation struct {
 
 // execute runs w under inv in dir and says how it went. It always leaves
 // no process of the run behind.
-func execute(ctx context.Context, inv invocation, w *workload, dir string, limit time.Duration) outcome {
+func execute(parent context.Context, inv invocation, w *workload, dir string, limit time.Duration) outcome {
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, limit)
+	ctx, cancel := context.WithTimeout(parent, limit)
 	defer cancel()
 	logPath, stdoutPath := dir+"/log.txt", dir+"/stdout.txt"
 	res := outcome{}
@@ -180,13 +246,19 @@ func execute(ctx context.Context, inv invocation, w *workload, dir string, limit
 		w.web.c.CloseIdleConnections()
 	}
 	if w.ready != nil && !exited() {
+		// Even when the time is up, the server gets its SIGTERM and a
+		// moment to stop cleanly (postgres killed outright leaves its
+		// shared memory behind); less of one when the harness is
+		// interrupted.
+		wait := stopTimeout
+		if parent.Err() != nil {
+			wait = 5 * time.Second
+		}
 		cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-done:
-		case <-time.After(stopTimeout):
-			fail("still running %s after SIGTERM", stopTimeout)
-		case <-ctx.Done():
-			fail("timed out after %s (stopping)", limit)
+		case <-time.After(wait):
+			fail("still running %s after SIGTERM", wait)
 		}
 	} else {
 		select {
