@@ -73,7 +73,8 @@ type workload struct {
 	// output, its log (standard error), files.
 	check   func(stdout, log string) error
 	cleanup func()
-	web     *web // the HTTP client, whose idle connections close before SIGTERM
+	web     *web   // the HTTP client, whose idle connections close before SIGTERM
+	logFile string // the program's own log, when it is not standard error
 }
 
 // corpus is every program, in the order of the doc.

@@ -329,6 +329,9 @@ func (h *harness) runPhase(ctx context.Context, p *program, env *programEnv, dir
 	}
 	w.user = p.user
 	o := execute(ctx, inv, w, runDir, h.runTimeout)
+	// Temporary paths change from run to run; the doc names them alike.
+	o.symptom = strings.ReplaceAll(o.symptom, h.tmp, "$TMP")
+	o.logTail = strings.ReplaceAll(o.logTail, h.tmp, "$TMP")
 	if w.cleanup != nil {
 		w.cleanup()
 	}

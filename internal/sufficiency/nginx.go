@@ -56,6 +56,7 @@ func nginx() *program {
 				argv:       []string{"/usr/sbin/nginx", "-p", dir, "-c", dir + "/nginx.conf", "-e", dir + "/error.log", "-g", "daemon off; master_process on;"},
 				ready:      dialable(port),
 				wantStatus: 0,
+				logFile:    dir + "/error.log",
 			}
 			c := newWeb(port)
 			w.web = c

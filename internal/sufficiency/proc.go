@@ -172,6 +172,9 @@ func execute(parent context.Context, inv invocation, w *workload, dir string, li
 		res.passed = res.symptom == ""
 		if !res.passed {
 			res.logTail = tail(logPath, logTailLines)
+			if w.logFile != "" {
+				res.logTail = strings.TrimSpace(tail(w.logFile, logTailLines) + "\n" + tail(logPath, 3))
+			}
 		}
 		return res
 	}

@@ -186,12 +186,12 @@ func (d *doc) summary(p func(string, ...any)) {
 			p(" held-out passed, %s |", v)
 		}
 	}
-	p(" allowed: median / max | of docker-default: median / max | allowed but unused in held-out: median / max |\n")
-	p("| --- |%s --- | --- | --- |\n", strings.Repeat(" --- |", len(vs)))
+	p(" allowed: median / max | inferred: median / max | of docker-default: median / max | allowed but unused in held-out: median / max |\n")
+	p("| --- |%s --- | --- | --- | --- |\n", strings.Repeat(" --- |", len(vs)))
 	for _, level := range d.levels {
 		passed := make([]int, len(vs))
 		var n int
-		var allowed, unused []int
+		var allowed, inferred, unused []int
 		var shares []float64
 		for _, r := range d.programs {
 			for _, l := range r.levels {
@@ -200,6 +200,7 @@ func (d *doc) summary(p func(string, ...any)) {
 				}
 				n++
 				allowed = append(allowed, len(l.allowed))
+				inferred = append(inferred, len(l.inferred))
 				unused = append(unused, len(r.unused(l)))
 				if l.docker.docker > 0 {
 					shares = append(shares, 100*float64(l.docker.allowed)/float64(l.docker.docker))
@@ -218,10 +219,11 @@ func (d *doc) summary(p func(string, ...any)) {
 			p(" %d of %d |", passed[i], n)
 		}
 		if n == 0 {
-			p(" — | — | — |\n")
+			p(" — | — | — | — |\n")
 			continue
 		}
-		p(" %s / %d | %.0f%% / %.0f%% | %s / %d |\n", fmtMedian(median(allowed)), slices.Max(allowed),
+		p(" %s / %d | %s / %d | %.0f%% / %.0f%% | %s / %d |\n", fmtMedian(median(allowed)), slices.Max(allowed),
+			fmtMedian(median(inferred)), slices.Max(inferred),
 			medianPct(shares), slices.Max(append(shares, 0)), fmtMedian(median(unused)), slices.Max(unused))
 	}
 	p("\n")
