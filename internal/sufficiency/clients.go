@@ -386,3 +386,19 @@ func (rc *redisConn) waitInfo(ctx context.Context, section, field, want string, 
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// waitFor polls cond until it holds, up to d.
+func waitFor(ctx context.Context, d time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not after %s", d)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return nil
+}

@@ -73,7 +73,10 @@ type workload struct {
 	// output, its log (standard error), files.
 	check   func(stdout, log string) error
 	cleanup func()
-	web     *web   // the HTTP client, whose idle connections close before SIGTERM
+	web     *web // the HTTP client, whose idle connections close before SIGTERM
+	// signal, set by the harness before drive runs, signals seccompgen,
+	// which forwards SIGINT, SIGTERM and SIGHUP to the program.
+	signal  func(os.Signal) error
 	logFile string // the program's own log, when it is not standard error
 }
 

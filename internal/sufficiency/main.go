@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -88,8 +89,12 @@ func (h *harness) run(ctx context.Context, bin, out, command string, only []stri
 		return err
 	}
 	d := &doc{command: command, levels: h.levels, runTimeout: h.runTimeout, started: time.Now().UTC()}
+	help, err := output(ctx, nil, "", h.bin, "help", "record")
+	if err != nil {
+		return fmt.Errorf("%s help record: %w", h.bin, err)
+	}
+	d.defaultLevel = defaultOf(help, "infer")
 	if len(h.errnos) > 0 {
-		help, _ := output(ctx, nil, "", h.bin, "help", "record")
 		if !hasFlag(help, "errno") {
 			d.errnoNote = fmt.Sprintf("%s asked for, not measured: `seccompgen help record` has no --errno", strings.Join(h.errnos, ", "))
 			say("%s", d.errnoNote)
@@ -311,6 +316,8 @@ func (h *harness) describeProfile(ctx context.Context, l *levelResult, profile, 
 	return nil
 }
 
+var loopbackPort = regexp.MustCompile(`127\.0\.0\.1:[0-9]+`)
+
 // runPhase prepares a fresh directory for one run and executes it. An
 // error is the harness's own (the workload could not even be set up).
 func (h *harness) runPhase(ctx context.Context, p *program, env *programEnv, dir, name string, ph phase, inv invocation) (outcome, error) {
@@ -329,8 +336,9 @@ func (h *harness) runPhase(ctx context.Context, p *program, env *programEnv, dir
 	}
 	w.user = p.user
 	o := execute(ctx, inv, w, runDir, h.runTimeout)
-	// Temporary paths change from run to run; the doc names them alike.
-	o.symptom = strings.ReplaceAll(o.symptom, h.tmp, "$TMP")
+	// Temporary paths and ports change from run to run; the doc names
+	// them alike.
+	o.symptom = loopbackPort.ReplaceAllString(strings.ReplaceAll(o.symptom, h.tmp, "$TMP"), "127.0.0.1:PORT")
 	o.logTail = strings.ReplaceAll(o.logTail, h.tmp, "$TMP")
 	if w.cleanup != nil {
 		w.cleanup()

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 )
 
 const bigFile = 8 << 20
@@ -23,7 +25,8 @@ func nginx() *program {
 		heldOut: "the same configuration; static pages on kept-alive connections, a directory listing (autoindex), an 8 MiB " +
 			"file (sendfile), gzip-compressed text, 404 and HEAD; a 2 MiB response proxied from an upstream on 127.0.0.1 " +
 			"(buffered through a temporary file), a 256 KiB POST proxied upstream (request body buffered to disk), a 64 KiB " +
-			"POST refused with 413 (lingering close); then four clients at once repeat the mix; SIGTERM. Passes when every " +
+			"POST refused with 413 (lingering close); a reload (SIGHUP: the master re-reads its configuration, starts new workers " +
+			"and retires the old ones); then four clients at once repeat the mix; SIGTERM. Passes when every " +
 			"answer is right, nginx exits 0 and its error log has no [crit], [alert] or [emerg].",
 		setUp: func(ctx context.Context, dir string) (*programEnv, error) {
 			u, err := startUpstream()
@@ -83,6 +86,14 @@ func nginx() *program {
 			w.drive = func(ctx context.Context) error {
 				return steps(ctx,
 					step{"one client, kept alive", func(ctx context.Context) error { return c.all(ctx, mix...) }},
+					step{"reload (SIGHUP)", func(ctx context.Context) error {
+						if err := w.signal(syscall.SIGHUP); err != nil {
+							return err
+						}
+						return waitFor(ctx, 10*time.Second, func() bool {
+							return strings.Contains(readFile(dir+"/error.log"), "gracefully shutting down")
+						})
+					}},
 					step{"four clients at once", func(ctx context.Context) error { return c.concurrently(ctx, 4, 3, mix...) }},
 				)
 			}
@@ -102,7 +113,7 @@ func nginx() *program {
 // the workers run as nobody (the default for a root master).
 const nginxConf = `worker_processes 2;
 pid DIR/nginx.pid;
-error_log DIR/error.log warn;
+error_log DIR/error.log notice;
 events { worker_connections 128; }
 http {
 	access_log DIR/access.log;

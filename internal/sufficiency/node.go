@@ -20,7 +20,8 @@ func node() *program {
 			"its greeting; SIGTERM, which the script handles by closing the server and exiting 0.",
 		heldOut: "the same script; a route that spawns a child process (`child_process.execFile` of node itself), one that " +
 			"watches a directory with `fs.watch` (inotify) until a file it writes shows up, one that lists a directory " +
-			"(`fs.readdir`), a file streamed from disk, gzip (zlib), PBKDF2 on the libuv thread pool, a POST written to a file " +
+			"(`fs.readdir`), a file streamed from disk, gzip (zlib), PBKDF2 on the libuv thread pool, a `dns.lookup` of " +
+			"localhost (getaddrinfo: /etc/hosts), a `worker_threads` Worker, a POST written to a file " +
 			"and renamed; then four clients at once repeat the mix; SIGTERM. Passes when every answer is right and node exits 0 " +
 			"(an uncaught error exits 1).",
 		setUp: func(ctx context.Context, dir string) (*programEnv, error) { return &programEnv{dir: dir}, nil },
@@ -62,6 +63,8 @@ func node() *program {
 					{path: "/file", size: bigFile},
 					{path: "/gzip", header: map[string]string{"Accept-Encoding": "gzip"}, gunzip: true, size: 17000},
 					{path: "/hash", contains: "sha256 "},
+					{path: "/dns", contains: "localhost is 127."},
+					{path: "/worker", contains: "worker says 42"},
 					{method: http.MethodPost, path: "/upload?name=u" + strconv.Itoa(i), body: bytes.Repeat([]byte("u"), 100<<10), contains: "stored 102400"},
 					{path: "/nothing", status: http.StatusNotFound},
 				}
@@ -93,6 +96,7 @@ func node() *program {
 const nodeServer = `'use strict';
 const http = require('http'), fs = require('fs'), path = require('path');
 const cp = require('child_process'), zlib = require('zlib'), crypto = require('crypto');
+const dns = require('dns'), { Worker } = require('worker_threads');
 const [port, dir] = process.argv.slice(2);
 
 function fail(res, err) { res.statusCode = 500; res.end(String(err && err.message || err) + '\n'); }
@@ -130,6 +134,13 @@ const server = http.createServer((req, res) => {
         res.end(z);
       });
     });
+  case '/dns':
+    return dns.lookup('localhost', { family: 4 }, (err, addr) => err ? fail(res, err) : res.end('localhost is ' + addr + '\n'));
+  case '/worker': {
+    const w = new Worker('require("worker_threads").parentPort.postMessage(6 * 7)', { eval: true });
+    w.once('error', err => fail(res, err));
+    return w.once('message', m => res.end('worker says ' + m + '\n'));
+  }
   case '/hash':
     return crypto.pbkdf2('secret', 'salt', 20000, 32, 'sha256', (err, key) =>
       err ? fail(res, err) : res.end('sha256 ' + key.toString('hex') + '\n'));

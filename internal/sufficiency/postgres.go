@@ -26,7 +26,8 @@ func postgres() *program {
 		heldOut: "the same server with small `work_mem`/`maintenance_work_mem` and 16 MB of shared buffers; `psql` builds a " +
 			"300,000-row table, indexes it and sorts and de-duplicates it on disk (temporary files spilled under pgsql_tmp), " +
 			"forces a CHECKPOINT and a WAL segment switch, runs a parallel query (dynamic shared memory, background workers), " +
-			"VACUUM FULL, CREATE and DROP DATABASE, TRUNCATE; then `pgbench` initialises its tables and runs 4 clients × 100 " +
+			"VACUUM FULL, CREATE and DROP DATABASE, TRUNCATE, an UPDATE of a third of the rows and a pause in which " +
+			"autovacuum (naptime 1 s in both runs) starts a worker; then `pgbench` initialises its tables and runs 4 clients × 100 " +
 			"transactions; SIGTERM. Passes when every statement succeeds with the expected counts, postgres exits 0, its log has " +
 			"no PANIC and no child terminated by a signal, and `pg_controldata` says the cluster was shut down cleanly.",
 		setUp: func(ctx context.Context, dir string) (*programEnv, error) {
@@ -66,7 +67,7 @@ func postgres() *program {
 					"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + dir,
 					"-c", "logging_collector=off", "-c", "shared_buffers=16MB", "-c", "max_connections=20",
 					"-c", "min_wal_size=32MB", "-c", "max_wal_size=64MB", "-c", "log_checkpoints=on",
-					"-c", "dynamic_shared_memory_type=posix", "-c", "log_temp_files=-1"},
+					"-c", "dynamic_shared_memory_type=posix", "-c", "log_temp_files=-1", "-c", "autovacuum_naptime=1"},
 				env: []string{"PGCONNECT_TIMEOUT=5"},
 				ready: func(ctx context.Context) error {
 					out, err := psql(ctx, "SELECT 1;")
@@ -139,6 +140,8 @@ CREATE DATABASE scratch;
 DROP DATABASE scratch;
 TRUNCATE big;
 INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 50000) g;
+UPDATE big SET s = s || 'x' WHERE id % 3 = 0;
+SELECT pg_sleep(2.5);
 CHECKPOINT;
 SELECT count(*) FROM big;
 `

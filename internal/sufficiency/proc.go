@@ -215,6 +215,7 @@ func execute(parent context.Context, inv invocation, w *workload, dir string, li
 	}
 	pgid := cmd.Process.Pid
 	addGroup(pgid)
+	w.signal = cmd.Process.Signal
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
 	exited := func() bool {

@@ -173,3 +173,19 @@ func hasFlag(help, flag string) bool {
 	}
 	return false
 }
+
+// defaultOf reads the default of --flag from `seccompgen help CMD`
+// (pflag writes `(default "go")`).
+func defaultOf(help, flag string) string {
+	for _, line := range strings.Split(help, "\n") {
+		if !hasFlag(line, flag) {
+			continue
+		}
+		if _, after, ok := strings.Cut(line, `(default "`); ok {
+			if v, _, ok := strings.Cut(after, `"`); ok {
+				return v
+			}
+		}
+	}
+	return ""
+}

@@ -2,10 +2,13 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
 )
+
+var digits = regexp.MustCompile(`[0-9]+`)
 
 // outcome is how one run of a workload went.
 type outcome struct {
@@ -54,6 +57,7 @@ type doc struct {
 	command            string
 	levels, errnos     []string
 	errnoNote          string // why -errno was not measured, when it was asked for
+	defaultLevel       string // record's default --infer, from its help
 	machine            [][2]string
 	started, finished  time.Time
 	programs           []programResult
@@ -153,7 +157,11 @@ func (d *doc) markdown() string {
 		p("| %s | %s |\n", kv[0], kv[1])
 	}
 	p("| command | `%s` |\n", d.command)
-	p("| levels (`record --infer`) | %s |\n", strings.Join(d.levels, ", "))
+	levels := strings.Join(d.levels, ", ")
+	if d.defaultLevel != "" {
+		levels += fmt.Sprintf(" (the CLI's default: %s)", d.defaultLevel)
+	}
+	p("| levels (`record --infer`) | %s |\n", levels)
 	errnos := "not asked for (`-errno`): the CLI's default errno"
 	if len(d.errnos) > 0 {
 		errnos = strings.Join(d.errnos, ", ") + " (`record --errno`)"
@@ -214,7 +222,11 @@ func (d *doc) summary(p func(string, ...any)) {
 				}
 			}
 		}
-		p("| %s |", level)
+		if level == d.defaultLevel {
+			p("| %s (default) |", level)
+		} else {
+			p("| %s |", level)
+		}
 		for i := range vs {
 			p(" %d of %d |", passed[i], n)
 		}
@@ -284,6 +296,9 @@ func (d *doc) table(p func(string, ...any)) {
 func (d *doc) failures(p func(string, ...any)) {
 	var any bool
 	for _, r := range d.programs {
+		// A level that fails as an earlier one did (the same symptom
+		// but for pids and ports) gets the symptom, not the log again.
+		shown := map[string]string{}
 		for _, l := range r.levels {
 			for _, h := range l.runs {
 				if h.passed {
@@ -300,6 +315,12 @@ func (d *doc) failures(p func(string, ...any)) {
 					title += ", " + h.errno
 				}
 				p("### %s\n\n%s\n\n", title, h.symptom)
+				key := digits.ReplaceAllString(h.symptom, "N")
+				if first, ok := shown[key]; ok {
+					p("The log ends as %s's does.\n\n", first)
+					continue
+				}
+				shown[key] = "`--infer " + l.level + "`"
 				if t := strings.TrimSpace(h.logTail); t != "" {
 					p("```\n%s\n```\n\n", t)
 				}

@@ -93,6 +93,7 @@ func TestHasFlag(t *testing.T) {
 	help := `Flags:
   -o, --output FILE                      write the profile to FILE
       --errno-log                        not it
+      --infer go|none                    what to allow beyond the trace: go|none (see docs/go-runtime.md) (default "go")
       --args[=true|false]                also record the first argument`
 	for _, tc := range []struct {
 		flag string
@@ -101,6 +102,12 @@ func TestHasFlag(t *testing.T) {
 		if got := hasFlag(help, tc.flag); got != tc.want {
 			t.Errorf("hasFlag(%q) = %v, want %v", tc.flag, got, tc.want)
 		}
+	}
+	if got := defaultOf(help, "infer"); got != "go" {
+		t.Errorf("defaultOf(infer) = %q, want go", got)
+	}
+	if got := defaultOf(help, "output"); got != "" {
+		t.Errorf("defaultOf(output) = %q, want none", got)
 	}
 }
 
@@ -113,13 +120,14 @@ func TestMarkdown(t *testing.T) {
 		return dockerComparison{allowed: n, docker: 370, onlyInProfile: beyond}
 	}
 	d := &doc{
-		command:    "make sufficiency",
-		levels:     []string{"none", "imports"},
-		errnos:     []string{"EPERM", "ENOSYS"},
-		machine:    [][2]string{{"kernel", "6.18 x86_64"}},
-		started:    start,
-		finished:   start.Add(7*time.Minute + 3*time.Second),
-		runTimeout: 90 * time.Second,
+		command:      "make sufficiency",
+		levels:       []string{"none", "imports"},
+		defaultLevel: "imports",
+		errnos:       []string{"EPERM", "ENOSYS"},
+		machine:      [][2]string{{"kernel", "6.18 x86_64"}},
+		started:      start,
+		finished:     start.Add(7*time.Minute + 3*time.Second),
+		runTimeout:   90 * time.Second,
 		programs: []programResult{
 			{
 				name: "redis", packages: "redis-server", versions: "redis-server 5:7.0.15-1~deb12u1",
@@ -170,7 +178,7 @@ func TestMarkdown(t *testing.T) {
 	// wrong summary unnoticed.
 	for _, line := range []string{
 		"| none | 1 of 2 | 1 of 2 | 2 / 2 | 0 / 0 | 1% / 1% | 0 / 0 |",
-		"| imports | 1 of 1 | 1 of 1 | 7 / 7 | 5 / 5 | 2% / 2% | 2 / 2 |",
+		"| imports (default) | 1 of 1 | 1 of 1 | 7 / 7 | 5 / 5 | 2% / 2% | 2 / 2 |",
 		"| redis | none | **failed**: background save: BGSAVE: redis: ERR | **failed**: exit status 1 \\| 0 | 2 | 0 | 2 / 370 (1%) | — | 5 | 0 | clone, fsync, rename |",
 		"| redis | imports | passed | passed | 7 | 5 | 7 / 370 (2%) | keyctl | 5 | 2 | — |",
 		"| curl | imports | — | — | — | — | — | — | — | — | not measured: the training run failed while recorded: exit status 125 |",
