@@ -103,6 +103,9 @@ func (h *harness) run(ctx context.Context, bin, out, command string, only []stri
 	}
 	d.errnos = h.errnos
 	d.machine = describeMachine(ctx, h.bin)
+	if err := h.probeLevels(ctx); err != nil {
+		return err
+	}
 
 	// The workloads' users (postgres) must reach their files: the root
 	// of the temporary tree is world-searchable, each run's directory is
@@ -349,4 +352,26 @@ func (h *harness) runPhase(ctx context.Context, p *program, env *programEnv, dir
 		os.RemoveAll(runDir)
 	}
 	return o, nil
+}
+
+// probeLevels records /bin/true at every level (and errno) asked for: a
+// level the CLI does not know is a mistake in the command line, better
+// said at once than as a "not measured" in every row.
+func (h *harness) probeLevels(ctx context.Context) error {
+	errnos := h.errnos
+	if len(errnos) == 0 {
+		errnos = []string{""}
+	}
+	for _, level := range h.levels {
+		for _, errno := range errnos {
+			pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			inv := h.recordArgs(level, errno, os.DevNull, os.DevNull, "")
+			_, err := output(pctx, nil, "", append(inv.prefix, "/bin/true")...)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("seccompgen record --infer %s%s -- /bin/true: %w", level, errnoText(errno), err)
+			}
+		}
+	}
+	return nil
 }

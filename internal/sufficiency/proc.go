@@ -374,7 +374,8 @@ func output(ctx context.Context, cred *syscall.Credential, stdin string, argv ..
 }
 
 // worstLine picks the line of a client's error output that says most:
-// the first PANIC, FATAL or ERROR, else the last line.
+// the first PANIC, FATAL or ERROR, else all of a short message, else the
+// last line.
 func worstLine(s string) string {
 	for _, level := range []string{"PANIC", "FATAL", "ERROR"} {
 		for _, l := range strings.Split(s, "\n") {
@@ -382,6 +383,9 @@ func worstLine(s string) string {
 				return strings.TrimSpace(l)
 			}
 		}
+	}
+	if lines := strings.Split(strings.TrimSpace(s), "\n"); len(lines) <= 3 {
+		return strings.Join(lines, " ")
 	}
 	return lastLine(s)
 }
