@@ -10,7 +10,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo devel)
 DEBS     := gcc libc6-dev libseccomp-dev gcc-multilib runc busybox-static strace
 GEN_DEBS := clang llvm libbpf-dev
 # The corpus of `make sufficiency` (real servers and tools); not needed by test.
-SUFF_DEBS := redis-server postgresql-15 postgresql-client-15 nginx nodejs caddy python3 busybox-static sqlite3 curl
+SUFF_DEBS := redis-server postgresql-15 postgresql-client-15 nginx nodejs caddy python3 busybox-static sqlite3 curl git dash
 
 .PHONY: all deps gen-deps suff-deps build test fuzz bench sufficiency demo generate check-generate fmt vet clean
 

@@ -166,3 +166,83 @@ func fileHas(path, has string, size int) error {
 	}
 	return nil
 }
+
+func git() *program {
+	return &program{
+		name: "git",
+		debs: []string{"git", "dash"},
+		training: "a `/bin/sh` script (a CI step) that runs `git init`, `git add` and `git commit` of one file in a new repository, " +
+			"then `git log`.",
+		heldOut: "a `/bin/sh` script: 30 commits over five files, a branch, a checkout, a merge and a tag, `git gc --aggressive` " +
+			"(repack with pack-objects' threads, prune), `git fsck`, a clone through git's transport (`--no-local`: " +
+			"upload-pack and index-pack piped together), `git archive` to a gzip'd tar, `git diff --stat` and `git grep`. Passes " +
+			"when the script exits 0 and the counts of commits in the repository and in the clone are right.",
+		setUp: func(ctx context.Context, dir string) (*programEnv, error) { return &programEnv{dir: dir}, nil },
+		prepare: func(ctx context.Context, env *programEnv, dir string, ph phase) (*workload, error) {
+			w := &workload{
+				env: []string{"HOME=" + dir, "GIT_CONFIG_NOSYSTEM=1", "GIT_AUTHOR_NAME=harness", "GIT_AUTHOR_EMAIL=harness@example.invalid",
+					"GIT_COMMITTER_NAME=harness", "GIT_COMMITTER_EMAIL=harness@example.invalid", "LC_ALL=C"},
+				wantStatus: 0,
+			}
+			if ph == trainingPhase {
+				w.argv = []string{"/bin/sh", "-c", gitTraining}
+				w.check = func(stdout, _ string) error {
+					if !strings.Contains(stdout, "one") {
+						return fmt.Errorf("git log printed %q", stdout)
+					}
+					return nil
+				}
+				return w, nil
+			}
+			w.argv = []string{"/bin/sh", "-c", gitHeldOut}
+			w.check = func(stdout, _ string) error {
+				if err := expectLines(stdout, "33", "33", "archived"); err != nil {
+					return err
+				}
+				return nil
+			}
+			return w, nil
+		},
+	}
+}
+
+const gitTraining = `set -e
+git init -q -b main repo
+cd repo
+echo hello > a.txt
+git add a.txt
+git commit -q -m one
+git log --oneline
+`
+
+// gitHeldOut prints the commits in the repository, in the clone, and
+// "archived".
+const gitHeldOut = `set -e
+git init -q -b main repo
+cd repo
+i=1
+while [ $i -le 30 ]; do
+	echo "line $i" >> "f$((i % 5)).txt"
+	git add -A
+	git commit -q -m "commit $i"
+	i=$((i + 1))
+done
+git checkout -q -b feature
+echo feature > x.txt
+git add x.txt
+git commit -q -m feature
+git checkout -q main
+echo main >> f0.txt
+git commit -q -a -m "main moves on"
+git merge -q --no-edit feature
+git tag v1
+git gc -q --aggressive --prune=now
+git fsck --no-progress >/dev/null 2>&1
+git log --oneline | wc -l
+git clone -q --no-local . ../clone
+git -C ../clone log --oneline | wc -l
+git archive --format=tar.gz -o ../repo.tar.gz v1
+test -s ../repo.tar.gz && echo archived
+git diff --stat HEAD~3 >/dev/null
+git grep -q "line 7"
+`

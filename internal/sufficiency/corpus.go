@@ -82,7 +82,7 @@ type workload struct {
 
 // corpus is every program, in the order of the doc.
 func corpus() []*program {
-	return []*program{redis(), postgres(), nginx(), node(), caddy(), pythonHTTP(), busyboxHTTPD(), sqlite(), curl()}
+	return []*program{redis(), postgres(), nginx(), node(), caddy(), pythonHTTP(), busyboxHTTPD(), sqlite(), curl(), git()}
 }
 
 func selectPrograms(only []string) ([]*program, error) {

@@ -103,9 +103,6 @@ func (h *harness) run(ctx context.Context, bin, out, command string, only []stri
 	}
 	d.errnos = h.errnos
 	d.machine = describeMachine(ctx, h.bin)
-	if err := h.probeLevels(ctx); err != nil {
-		return err
-	}
 
 	// The workloads' users (postgres) must reach their files: the root
 	// of the temporary tree is world-searchable, each run's directory is
@@ -119,6 +116,9 @@ func (h *harness) run(ctx context.Context, bin, out, command string, only []stri
 		say("keeping %s", h.tmp)
 	}
 	if err := os.Chmod(h.tmp, 0o755); err != nil {
+		return err
+	}
+	if err := h.probeLevels(ctx); err != nil {
 		return err
 	}
 
@@ -365,7 +365,10 @@ func (h *harness) probeLevels(ctx context.Context) error {
 	for _, level := range h.levels {
 		for _, errno := range errnos {
 			pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			inv := h.recordArgs(level, errno, os.DevNull, os.DevNull, "")
+			// Never -o /dev/null: record writes its output by renaming a
+			// temporary file into place, which would replace the device.
+			out := filepath.Join(h.tmp, "probe.json")
+			inv := h.recordArgs(level, errno, filepath.Join(h.tmp, "probe.report.json"), out, "")
 			_, err := output(pctx, nil, "", append(inv.prefix, "/bin/true")...)
 			cancel()
 			if err != nil {

@@ -209,6 +209,8 @@ func execute(parent context.Context, inv invocation, w *workload, dir string, li
 		cmd.Stdout = logf
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: inv.cred}
+	// Descendants inherit the stdin pipe; Wait must not wait for them.
+	cmd.WaitDelay = 2 * time.Second
 	if err := cmd.Start(); err != nil {
 		fail("start %s: %v", argv[0], err)
 		return finish()
