@@ -118,6 +118,12 @@ func (h *harness) run(ctx context.Context, bin, out, command string, only []stri
 	if err := os.Chmod(h.tmp, 0o755); err != nil {
 		return err
 	}
+	// A workload's user (postgres) starts `seccompgen run` itself, and may
+	// not reach the binary where it was built (under /root, say): run a
+	// copy from the temporary directory.
+	if h.bin, err = copyExecutable(h.bin, filepath.Join(h.tmp, "seccompgen")); err != nil {
+		return err
+	}
 	if err := h.probeLevels(ctx); err != nil {
 		return err
 	}
@@ -377,4 +383,12 @@ func (h *harness) probeLevels(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+func copyExecutable(src, dst string) (string, error) {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return "", fmt.Errorf("the seccompgen binary: %w (make build)", err)
+	}
+	return dst, os.WriteFile(dst, data, 0o755)
 }

@@ -402,6 +402,8 @@ func (d *doc) howToRead(p func(string, ...any)) {
 	p("its own process group, which is killed when the run ends or times out;\n")
 	p("clients talk only to 127.0.0.1. Nothing outside the temporary directories\n")
 	p("is configured or changed. \"used\" and \"missing\" come from one\n")
-	p("held-out recording, so a name a run used only by timing (a futex under\n")
-	p("contention, a restarted sleep) can differ between runs.\n")
+	p("held-out recording and each profile from one training run, so a name a\n")
+	p("program makes only by timing (a futex under contention, a Go runtime's\n")
+	p("preemption signal, a restarted sleep) can differ between runs, and so\n")
+	p("between two levels' rows.\n")
 }
