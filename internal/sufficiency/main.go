@@ -35,6 +35,7 @@ func main() {
 		limit   = flag.Duration("run-timeout", 90*time.Second, "time limit of one run, start-up and shutdown included")
 		runCmd  = flag.String("command", "", "the command to name in the results (default: how this was run)")
 		keepTmp = flag.Bool("keep", false, "keep the temporary directory (to debug a workload)")
+		ref     = flag.Bool("docker-default", true, "also run each held-out run under Docker's default profile, for reference")
 	)
 	flag.Parse()
 	if *runCmd == "" {
@@ -42,7 +43,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	h := &harness{levels: split(*infer), errnos: split(*errnos), runTimeout: *limit, keep: *keepTmp}
+	h := &harness{levels: split(*infer), errnos: split(*errnos), runTimeout: *limit, keep: *keepTmp, reference: *ref}
 	err := h.run(ctx, *bin, *out, *runCmd, split(*only))
 	killAll()
 	if err != nil {
@@ -70,6 +71,7 @@ type harness struct {
 	errnos     []string // empty: the CLI's default
 	runTimeout time.Duration
 	keep       bool
+	reference  bool // also enforce Docker's default during the held-out run
 	tmp        string
 }
 
@@ -205,8 +207,11 @@ func (h *harness) measure(ctx context.Context, p *program) (r programResult) {
 	for _, level := range h.levels {
 		r.levels = append(r.levels, h.measureLevel(ctx, p, env, dir, level, r.used))
 		if ctx.Err() != nil {
-			break
+			return r
 		}
+	}
+	if h.reference {
+		r.levels = append(r.levels, h.measureReference(ctx, p, env, dir))
 	}
 	return r
 }
@@ -391,4 +396,50 @@ func copyExecutable(src, dst string) (string, error) {
 		return "", fmt.Errorf("the seccompgen binary: %w (make build)", err)
 	}
 	return dst, os.WriteFile(dst, data, 0o755)
+}
+
+// referenceLevel names the row of the held-out run under Docker's
+// default profile: the reference, which every held-out run
+// should survive.
+const referenceLevel = "(docker-default)"
+
+// measureReference enforces Docker's default profile during the held-out
+// run.
+func (h *harness) measureReference(ctx context.Context, p *program, env *programEnv, dir string) levelResult {
+	l := levelResult{level: referenceLevel}
+	say("%s: held-out under docker-default", p.name)
+	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	js, err := output(dctx, nil, "", h.bin, "diff", "--format", "json", "docker-default")
+	cancel()
+	if err == nil {
+		l.docker, err = parseDiff([]byte(js))
+	}
+	if err != nil {
+		l.err = fmt.Sprintf("seccompgen diff docker-default: %v", err)
+		return l
+	}
+	l.allowed = l.docker.names
+	inv := invocation{prefix: []string{h.bin, "run", "--profile", "docker-default", "--"}}
+	if p.user != "" {
+		if inv.cred, err = credential(p.user); err != nil {
+			l.err = err.Error()
+			return l
+		}
+	}
+	o, err := h.runPhase(ctx, p, env, dir, "held-out-docker-default", heldOutPhase, inv)
+	if err != nil {
+		l.err = err.Error()
+		return l
+	}
+	if o.passed {
+		say("%s:   passed (%s)", p.name, o.elapsed.Round(time.Millisecond))
+	} else {
+		say("%s:   failed: %s", p.name, o.symptom)
+	}
+	errno := ""
+	if len(h.errnos) > 0 {
+		errno = h.errnos[0]
+	}
+	l.runs = append(l.runs, heldOut{errno: errno, outcome: o})
+	return l
 }

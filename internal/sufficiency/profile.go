@@ -114,12 +114,14 @@ type dockerComparison struct {
 	allowed       int // names P allows
 	docker        int // names Docker's default allows (resolved for this host)
 	onlyInProfile []string
+	names         []string // every name P allows: in both, or only in P
 }
 
 func parseDiff(data []byte) (dockerComparison, error) {
 	var d struct {
 		B              string   `json:"b"`
 		AllowedOnlyInA []string `json:"allowed_only_in_a"`
+		AllowedInBoth  []string `json:"allowed_in_both"`
 		Counts         struct {
 			AllowedA *int `json:"allowed_a"`
 			AllowedB *int `json:"allowed_b"`
@@ -134,7 +136,11 @@ func parseDiff(data []byte) (dockerComparison, error) {
 	if d.B != "docker-default" {
 		return dockerComparison{}, fmt.Errorf("parse diff: compared with %q, want docker-default", d.B)
 	}
-	return dockerComparison{allowed: *d.Counts.AllowedA, docker: *d.Counts.AllowedB, onlyInProfile: d.AllowedOnlyInA}, nil
+	all := map[string]bool{}
+	for _, n := range append(d.AllowedInBoth, d.AllowedOnlyInA...) {
+		all[n] = true
+	}
+	return dockerComparison{allowed: *d.Counts.AllowedA, docker: *d.Counts.AllowedB, onlyInProfile: d.AllowedOnlyInA, names: sortedKeys(all)}, nil
 }
 
 // minus returns the names of a (sorted) that are not in b.

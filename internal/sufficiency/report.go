@@ -149,8 +149,9 @@ func (d *doc) markdown() string {
 	p("corpus is recorded during a short **training** run (what a user records: a\n")
 	p("smoke test), and the profile it gives is enforced during a heavier, different\n")
 	p("**held-out** run (what production does). The held-out run is also recorded\n")
-	p("unconfined, once per program, to know which syscalls it really makes. Targets\n")
-	p("are issue #12's, reported, never asserted.\n\n")
+	p("unconfined, once per program, to know which syscalls it really makes, and,\n")
+	p("in the rows `%s`, run under Docker's default profile for reference.\n", referenceLevel)
+	p("Targets are issue #12's, reported, never asserted.\n\n")
 
 	p("## Machine\n\n| | |\n| --- | --- |\n")
 	for _, kv := range d.machine {
@@ -196,7 +197,7 @@ func (d *doc) summary(p func(string, ...any)) {
 	p(" allowed: median / max | inferred: median / max | of docker-default: median / max | allowed but unused in held-out: median / max |\n")
 	p("| --- |%s --- | --- | --- | --- |\n", strings.Repeat(" --- |", len(vs)))
 	var targets func()
-	for _, level := range d.levels {
+	for _, level := range d.summaryLevels() {
 		passed := make([]int, len(vs))
 		var n int
 		var allowed, inferred, unused []int
@@ -228,6 +229,11 @@ func (d *doc) summary(p func(string, ...any)) {
 			p("| %s |", level)
 		}
 		for i := range vs {
+			if level == referenceLevel && i > 0 {
+				// Docker's default has its own errno values: one run.
+				p(" — |")
+				continue
+			}
 			p(" %d of %d |", passed[i], n)
 		}
 		if n == 0 {
@@ -339,7 +345,7 @@ func (d *doc) failures(p func(string, ...any)) {
 					p("seccompgen) wrote.\n\n")
 					any = true
 				}
-				title := r.name + ", `--infer " + l.level + "`"
+				title := r.name + ", " + levelText(l.level)
 				if h.errno != "" {
 					title += ", " + h.errno
 				}
@@ -349,7 +355,7 @@ func (d *doc) failures(p func(string, ...any)) {
 					p("The log ends as %s's does.\n\n", first)
 					continue
 				}
-				shown[key] = "`--infer " + l.level + "`"
+				shown[key] = levelText(l.level)
 				if t := strings.TrimSpace(h.logTail); t != "" {
 					p("```\n%s\n```\n\n", t)
 				}
@@ -406,4 +412,25 @@ func (d *doc) howToRead(p func(string, ...any)) {
 	p("program makes only by timing (a futex under contention, a Go runtime's\n")
 	p("preemption signal, a restarted sleep) can differ between runs, and so\n")
 	p("between two levels' rows.\n")
+}
+
+// summaryLevels are the levels asked for, then the reference when it was
+// measured.
+func (d *doc) summaryLevels() []string {
+	levels := d.levels
+	for _, r := range d.programs {
+		for _, l := range r.levels {
+			if l.level == referenceLevel {
+				return append(slices.Clone(levels), referenceLevel)
+			}
+		}
+	}
+	return levels
+}
+
+func levelText(level string) string {
+	if level == referenceLevel {
+		return "Docker's default profile"
+	}
+	return "`--infer " + level + "`"
 }

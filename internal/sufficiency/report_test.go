@@ -73,11 +73,11 @@ func TestParseReport(t *testing.T) {
 }
 
 func TestParseDiff(t *testing.T) {
-	got, err := parseDiff([]byte(`{"a":"p.json","b":"docker-default","allowed_only_in_a":["keyctl"],"counts":{"allowed_a":24,"allowed_b":370}}`))
+	got, err := parseDiff([]byte(`{"a":"p.json","b":"docker-default","allowed_only_in_a":["keyctl"],"allowed_in_both":["read","close"],"counts":{"allowed_a":3,"allowed_b":370}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := dockerComparison{allowed: 24, docker: 370, onlyInProfile: []string{"keyctl"}}
+	want := dockerComparison{allowed: 3, docker: 370, onlyInProfile: []string{"keyctl"}, names: []string{"close", "keyctl", "read"}}
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(dockerComparison{})); diff != "" {
 		t.Errorf("(-want +got)\n%s", diff)
 	}
@@ -142,6 +142,8 @@ func TestMarkdown(t *testing.T) {
 					{level: "imports", allowed: []string{"clone", "fsync", "keyctl", "read", "rename", "wait4", "write"}, inferred: []string{"clone", "fsync", "keyctl", "rename", "wait4"},
 						docker: docker(7, "keyctl"),
 						runs:   []heldOut{{errno: "EPERM", outcome: outcome{passed: true}}, {errno: "ENOSYS", outcome: outcome{passed: true}}}},
+					{level: referenceLevel, allowed: []string{"clone", "fsync", "read", "rename", "sethostname", "write"}, docker: docker(6),
+						runs: []heldOut{{errno: "EPERM", outcome: outcome{passed: true}}}},
 				},
 			},
 			{
@@ -182,6 +184,8 @@ func TestMarkdown(t *testing.T) {
 		"| redis | none | **failed**: background save: BGSAVE: redis: ERR | **failed**: exit status 1 \\| 0 | 2 | 0 | 2 / 370 (1%) | — | 5 | 0 | clone, fsync, rename |",
 		"| redis | imports | passed | passed | 7 | 5 | 7 / 370 (2%) | keyctl | 5 | 2 | — |",
 		"| curl | imports | — | — | — | — | — | — | — | — | not measured: the training run failed while recorded: exit status 125 |",
+		"| (docker-default) | 1 of 1 | — | 6 / 6 | 0 / 0 | 2% / 2% | 1 / 1 |",
+		"| redis | (docker-default) | passed | — | 6 | 0 | 6 / 370 (2%) | — | 5 | 1 | — |",
 	} {
 		if !strings.Contains(got, line+"\n") {
 			t.Errorf("markdown lacks the line\n%s", line)
