@@ -17,7 +17,7 @@ func redis() *program {
 		name:     "redis",
 		debs:     []string{"redis-server"},
 		training: "`redis-server` on a free port of 127.0.0.1 with persistence off; one client PINGs, SETs and GETs a key; SIGTERM.",
-		heldOut: "the same server; four clients at once pipeline 5,000 SETs each plus lists, hashes and counters; " +
+		heldOut: "the same server; four clients at once pipeline 5,000 SETs each of 2 KB values (40 MB in all) plus lists, hashes and counters; " +
 			"BGSAVE (fork, write, fsync, rename of the RDB file), then AOF switched on (the AOF rewrite forks too) and BGREWRITEAOF, " +
 			"then SAVE in the foreground; each checked through INFO persistence; SIGTERM. Passes when every reply is right, both " +
 			"background jobs report ok, redis exits 0 after \"ready to exit\", and dump.rdb and the AOF directory are on disk.",
@@ -91,7 +91,7 @@ func redisHeldOut(ctx context.Context, port int) error {
 			defer rc.close()
 			var cmds [][]string
 			for i := range redisKeysPerClient {
-				cmds = append(cmds, []string{"SET", fmt.Sprintf("key:%d:%d", id, i), strings.Repeat("v", 100+i%50)})
+				cmds = append(cmds, []string{"SET", fmt.Sprintf("key:%d:%d", id, i), strings.Repeat("v", 2000+i%50)})
 			}
 			for i := range 200 {
 				cmds = append(cmds,
