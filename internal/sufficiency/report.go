@@ -133,11 +133,10 @@ func (h heldOut) cell() string {
 // cellText makes one line of text safe in a table cell.
 func cellText(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
-	s = strings.ReplaceAll(s, "|", "\\|")
-	if len(s) > 140 {
-		s = s[:137] + "..."
+	if r := []rune(s); len(r) > 140 {
+		s = string(r[:137]) + "..."
 	}
-	return s
+	return html(strings.ReplaceAll(s, "|", "\\|"))
 }
 
 func (d *doc) markdown() string {
@@ -349,7 +348,7 @@ func (d *doc) failures(p func(string, ...any)) {
 				if h.errno != "" {
 					title += ", " + h.errno
 				}
-				p("### %s\n\n%s\n\n", title, h.symptom)
+				p("### %s\n\n%s\n\n", title, html(h.symptom))
 				key := digits.ReplaceAllString(h.symptom, "N")
 				if first, ok := shown[key]; ok {
 					p("The log ends as %s's does.\n\n", first)
@@ -433,4 +432,9 @@ func levelText(level string) string {
 		return "Docker's default profile"
 	}
 	return "`--infer " + level + "`"
+}
+
+// html keeps text such as psql's "<stdin>" from being read as a tag.
+func html(s string) string {
+	return strings.NewReplacer("<", "&lt;", ">", "&gt;").Replace(s)
 }
