@@ -301,7 +301,7 @@ func (d *doc) table(p func(string, ...any)) {
 	p("| --- | --- |%s --- | --- | --- | --- | --- | --- | --- |\n", strings.Repeat(" --- |", len(vs)))
 	for _, r := range d.programs {
 		if r.harnessErr != "" {
-			p("| %s | — |%s harness error: %s |\n", r.name, strings.Repeat(" — |", len(vs)+6), cellText(r.harnessErr))
+			p("| %s | — |%s harness error: %s |\n", r.name, strings.Repeat(" — |", len(vs)+6), cellText(firstLine(r.harnessErr)))
 			continue
 		}
 		for _, l := range r.levels {
@@ -437,4 +437,9 @@ func levelText(level string) string {
 // html keeps text such as psql's "<stdin>" from being read as a tag.
 func html(s string) string {
 	return strings.NewReplacer("<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
 }
