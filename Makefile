@@ -9,8 +9,10 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo devel)
 # only for `make generate`.
 DEBS     := gcc libc6-dev libseccomp-dev gcc-multilib runc busybox-static strace
 GEN_DEBS := clang llvm libbpf-dev
+# The corpus of `make sufficiency` (real servers and tools); not needed by test.
+SUFF_DEBS := redis-server postgresql-15 postgresql-client-15 nginx nodejs caddy python3 busybox-static sqlite3 curl git dash
 
-.PHONY: all deps gen-deps build test fuzz profiles check-profiles bench demo generate check-generate fmt vet clean FORCE
+.PHONY: all deps gen-deps suff-deps build test fuzz profiles check-profiles bench sufficiency demo generate check-generate fmt vet clean FORCE
 
 all: build
 
@@ -19,6 +21,9 @@ deps:
 
 gen-deps:
 	@./scripts/apt-ensure $(GEN_DEBS)
+
+suff-deps:
+	@./scripts/apt-ensure $(SUFF_DEBS)
 
 build: $(BIN)
 
@@ -51,6 +56,17 @@ check-profiles: deps build
 # asserts nothing, so it is not part of test. Run it on an idle machine.
 bench: deps build
 	$(GO) run ./internal/bench -seccompgen $(BIN) -o docs/BENCHMARKS.md
+
+# Issue #12's sufficiency measurement: for each program of a corpus of Debian
+# servers and tools and each --infer level in SUFF_INFER, record a short
+# training run, enforce its profile during a heavier held-out run, and write
+# what passed and what was missing to docs/SUFFICIENCY.md (about 10 min).
+# SUFF_ERRNO=EPERM,ENOSYS also compares errno values, once record has
+# --errno. It measures and asserts nothing, so it is not part of test.
+SUFF_INFER ?= none,go
+SUFF_ERRNO ?=
+sufficiency: deps suff-deps build
+	$(GO) run ./internal/sufficiency -seccompgen $(BIN) -infer $(SUFF_INFER) -errno '$(SUFF_ERRNO)' -command 'make sufficiency SUFF_INFER=$(SUFF_INFER)$(if $(SUFF_ERRNO), SUFF_ERRNO=$(SUFF_ERRNO))' -o docs/SUFFICIENCY.md
 
 demo: deps build
 	./scripts/demo
