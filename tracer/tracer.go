@@ -247,19 +247,46 @@ func (t *Tracer) Start(w Workload) (*Run, error) {
 func (r *Run) Pid() int { return r.proc.Pid }
 
 // Signal sends sig to the workload's first process while it lives, and
-// after that to every process of the tree still running.
+// after that to every process of the tree still running. A target that is
+// stopped is continued after sig, as shells do for stopped jobs: a stopped
+// process never acts on sig, and Wait would wait for it forever.
 func (r *Run) Signal(sig os.Signal) {
-	if !r.exited.Load() {
-		if err := r.proc.Signal(sig); err == nil || !errors.Is(err, os.ErrProcessDone) {
-			return
-		}
-	}
 	s, ok := sig.(syscall.Signal)
 	if !ok {
 		return
 	}
+	if !r.exited.Load() {
+		if err := r.proc.Signal(sig); err == nil || !errors.Is(err, os.ErrProcessDone) {
+			continueStopped(r.proc.Pid, s)
+			return
+		}
+	}
 	for _, pid := range r.t.tracked() {
-		unix.Kill(int(pid), s)
+		if unix.Kill(int(pid), s) == nil {
+			continueStopped(int(pid), s)
+		}
+	}
+}
+
+// continueStopped sends SIGCONT to pid after sig if pid is stopped by a
+// signal (state T in /proc/PID/stat; a ptrace stop, t, is not SIGCONT's
+// to end).
+func continueStopped(pid int, sig syscall.Signal) {
+	if sig == syscall.SIGKILL || sig == syscall.SIGCONT {
+		return
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return
+	}
+	// The state follows the command name, which may contain ") ".
+	for i := len(data) - 1; i > 0; i-- {
+		if data[i] == ')' {
+			if i+2 < len(data) && data[i+2] == 'T' {
+				unix.Kill(pid, syscall.SIGCONT)
+			}
+			return
+		}
 	}
 }
 

@@ -139,7 +139,7 @@ func (f *recordFlags) trace(args []string) traced {
 	if err != nil {
 		return traced{status: startStatus(err), err: fmt.Errorf("%s: %w", args[0], err)}
 	}
-	fwd.to(run.Signal)
+	fwd.to(run.Pid(), run.Signal)
 	rec, err := run.Wait()
 	if err != nil {
 		return traced{status: exitFailure, err: err}

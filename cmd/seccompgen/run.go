@@ -96,13 +96,22 @@ func runConfined(profilePath string, complain bool, args []string) (int, error) 
 	if err != nil {
 		return exitFailure, err
 	}
+	defer r.Close()
+	// The launcher inherits the filter's pipe at the number it has here:
+	// a descriptor seccompgen opened, so it takes no number that CMD is to
+	// inherit. Files stays stdio only, so every descriptor seccompgen was
+	// given passes through untouched at its own number.
+	filterFD, err := inheritable(r)
+	if err != nil {
+		w.Close()
+		return exitFailure, err
+	}
 	go func() {
 		w.Write(prog) // the launcher reports a short program
 		w.Close()
 	}()
-	defer r.Close()
-	launcher := append([]string{"seccompgen", "__exec", "--seccomp-flags", strconv.FormatUint(uint64(flags), 10), "--", path}, args...)
-	files := []*os.File{os.Stdin, os.Stdout, os.Stderr, r}
+	launcher := append([]string{"seccompgen", "__exec", "--filter-fd", strconv.Itoa(filterFD), "--seccomp-flags", strconv.FormatUint(uint64(flags), 10), "--", path}, args...)
+	files := []*os.File{os.Stdin, os.Stdout, os.Stderr}
 
 	fwd := forwardSignals()
 	defer fwd.stop()
@@ -112,7 +121,7 @@ func runConfined(profilePath string, complain bool, args []string) (int, error) 
 			return exitFailure, fmt.Errorf("start the launcher: %w", err)
 		}
 		r.Close()
-		fwd.to(func(s os.Signal) { proc.Signal(s) })
+		fwd.to(proc.Pid, func(s os.Signal) { signalProcess(proc.Pid, s.(syscall.Signal)) })
 		st, err := proc.Wait()
 		if err != nil {
 			return exitFailure, err
@@ -131,7 +140,7 @@ func runConfined(profilePath string, complain bool, args []string) (int, error) 
 		return exitFailure, fmt.Errorf("start the launcher: %w", err)
 	}
 	r.Close()
-	fwd.to(run.Signal)
+	fwd.to(run.Pid(), run.Signal)
 	rec, err := run.Wait()
 	if err != nil {
 		return exitFailure, err
