@@ -88,6 +88,9 @@ func New(cfg Config) (*Tracer, error) {
 	if cfg.MaxProcs > 0 {
 		spec.Maps["procs"].MaxEntries = cfg.MaxProcs
 	}
+	if err := setPidNS(spec); err != nil {
+		return nil, err
+	}
 	if cfg.FilteredOnly {
 		if err := spec.Variables["filtered_only"].Set(uint32(1)); err != nil {
 			return nil, fmt.Errorf("tracer: set filtered_only: %w", err)
@@ -117,6 +120,25 @@ func New(cfg Config) (*Tracer, error) {
 	}
 	go t.readExecs()
 	return t, nil
+}
+
+// setPidNS tells the kernel side which pid namespace seccompgen's ids are
+// in: the armed thread's id and the workload's pid are this namespace's,
+// which inside a container or `unshare -p` are not the host's.
+func setPidNS(spec *ebpf.CollectionSpec) error {
+	var st unix.Stat_t
+	if err := unix.Stat("/proc/self/ns/pid", &st); err != nil {
+		return fmt.Errorf("tracer: find seccompgen's pid namespace: %w", err)
+	}
+	// The kernel compares its own encoding of the nsfs device.
+	dev := uint64(unix.Major(st.Dev))<<20 | uint64(unix.Minor(st.Dev))
+	if err := spec.Variables["pidns_dev"].Set(dev); err != nil {
+		return fmt.Errorf("tracer: set pidns_dev: %w", err)
+	}
+	if err := spec.Variables["pidns_ino"].Set(st.Ino); err != nil {
+		return fmt.Errorf("tracer: set pidns_ino: %w", err)
+	}
+	return nil
 }
 
 // classify turns a load or attach failure into the sentinel that says what
@@ -215,7 +237,8 @@ func (t *Tracer) Start(w Workload) (*Run, error) {
 		return nil, errors.New("tracer: a tracer records one workload; make a new one")
 	}
 	// The kernel side tracks the first process forked by this thread. Pin
-	// the goroutine so the fork comes from the thread named in spawners.
+	// the goroutine so the fork comes from the thread named in spawners
+	// (by its id in seccompgen's pid namespace, as is LastChild).
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	tid := uint32(unix.Gettid())
@@ -290,6 +313,8 @@ func continueStopped(pid int, sig syscall.Signal) {
 	}
 }
 
+// tracked returns the pids, in seccompgen's pid namespace, of the tree's
+// running processes.
 func (t *Tracer) tracked() []uint32 {
 	var pids []uint32
 	var k uint32
@@ -297,7 +322,7 @@ func (t *Tracer) tracked() []uint32 {
 	it := t.objs.Procs.Iterate()
 	for it.Next(&k, &v) {
 		if v.State == stateActive {
-			pids = append(pids, k)
+			pids = append(pids, v.Nspid) // k is the host's
 		}
 	}
 	return pids
