@@ -41,7 +41,10 @@ denies.)
 
 The exit status is CMD's own (128+N if signal N killed it); 125 when
 seccompgen failed, 126 when CMD cannot be run, 127 when it is not found.
-SIGINT, SIGTERM and SIGHUP are forwarded to CMD.`,
+SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to seccompgen are forwarded to CMD;
+a ^C typed on the terminal reaches CMD once, from the terminal. Every
+descriptor seccompgen inherited reaches CMD at its own number
+(docs/signals.md).`,
 		Example: `	seccompgen run --profile app.json -- ./app --port 8080
 	seccompgen run --complain --profile app.json -- ./app --selftest`,
 		UsageExit: exitFailure,
