@@ -78,7 +78,15 @@ type target struct {
 }
 
 func forwardSignals() *forwarder {
-	events, stop := catchSignals(forwardedSignals)
+	// A signal seccompgen was started with ignored (nohup's SIGHUP) stays
+	// ignored, and CMD inherits that.
+	var sigs []syscall.Signal
+	for _, s := range forwardedSignals {
+		if !signal.Ignored(s) {
+			sigs = append(sigs, s)
+		}
+	}
+	events, stop := catchSignals(sigs)
 	f := &forwarder{
 		events: events,
 		stopFn: stop,

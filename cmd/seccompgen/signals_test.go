@@ -343,3 +343,27 @@ func TestStoppedProcessGetsTheSignal(t *testing.T) {
 		})
 	}
 }
+
+// TestIgnoredSignalsStayIgnored: a signal seccompgen was started with
+// ignored (nohup's SIGHUP) is not caught for forwarding, and CMD inherits
+// the ignore as it would without seccompgen.
+func TestIgnoredSignalsStayIgnored(t *testing.T) {
+	testenv.RequireBPF(t)
+	sg := filepath.Join(binDir, "seccompgen")
+	for _, args := range [][]string{
+		{"record", "-o", filepath.Join(t.TempDir(), "p.json")},
+		{"run", "--profile", "docker-default"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			inner := strings.Join(append([]string{sg}, args...), " ") + ` -- /bin/sh -c 'grep SigIgn /proc/self/status'`
+			r := runCmd(t, exec.Command("/bin/sh", "-c", `trap "" HUP; exec `+inner))
+			var ign uint64
+			if _, err := fmt.Sscanf(r.stdout, "SigIgn:\t%x", &ign); err != nil || r.status != 0 {
+				t.Fatalf("status %d, stdout %q (%v), stderr:\n%s", r.status, r.stdout, err, r.stderr)
+			}
+			if ign&(1<<(syscall.SIGHUP-1)) == 0 {
+				t.Errorf("CMD's ignored signals %#x lack SIGHUP", ign)
+			}
+		})
+	}
+}
