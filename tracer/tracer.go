@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -100,6 +101,9 @@ func New(cfg Config) (*Tracer, error) {
 	if cfg.MaxProcs > 0 {
 		spec.Maps["procs"].MaxEntries = cfg.MaxProcs
 	}
+	if err := setPidNS(spec); err != nil {
+		return nil, err
+	}
 	if cfg.FilteredOnly {
 		if err := spec.Variables["filtered_only"].Set(uint32(1)); err != nil {
 			return nil, fmt.Errorf("tracer: set filtered_only: %w", err)
@@ -129,6 +133,25 @@ func New(cfg Config) (*Tracer, error) {
 	}
 	go t.readExecs()
 	return t, nil
+}
+
+// setPidNS tells the kernel side which pid namespace seccompgen's ids are
+// in: the armed thread's id and the workload's pid are this namespace's,
+// which inside a container or `unshare -p` are not the host's.
+func setPidNS(spec *ebpf.CollectionSpec) error {
+	var st unix.Stat_t
+	if err := unix.Stat("/proc/self/ns/pid", &st); err != nil {
+		return fmt.Errorf("tracer: find seccompgen's pid namespace: %w", err)
+	}
+	// The kernel compares its own encoding of the nsfs device.
+	dev := uint64(unix.Major(st.Dev))<<20 | uint64(unix.Minor(st.Dev))
+	if err := spec.Variables["pidns_dev"].Set(dev); err != nil {
+		return fmt.Errorf("tracer: set pidns_dev: %w", err)
+	}
+	if err := spec.Variables["pidns_ino"].Set(st.Ino); err != nil {
+		return fmt.Errorf("tracer: set pidns_ino: %w", err)
+	}
+	return nil
 }
 
 // classify turns a load or attach failure into the sentinel that says what
@@ -317,7 +340,8 @@ func (t *Tracer) Start(w Workload) (*Run, error) {
 		return nil, errors.New("tracer: a tracer records one workload; make a new one")
 	}
 	// The kernel side tracks the first process forked by this thread. Pin
-	// the goroutine so the fork comes from the thread named in spawners.
+	// the goroutine so the fork comes from the thread named in spawners
+	// (by its id in seccompgen's pid namespace, as is LastChild).
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	tid := uint32(unix.Gettid())
@@ -345,34 +369,71 @@ func (t *Tracer) Start(w Workload) (*Run, error) {
 	return &Run{t: t, proc: proc, start: time.Now()}, nil
 }
 
+// Pid is the workload's first process, in seccompgen's pid namespace.
+func (r *Run) Pid() int { return r.proc.Pid }
+
 // Signal sends sig to the workload's first process while it lives, and
-// after that to every process of the tree still running.
+// after that to every process of the tree still running. A target that is
+// stopped is continued after sig, as shells do for stopped jobs: a stopped
+// process never acts on sig, and Wait would wait for it forever.
 func (r *Run) Signal(sig os.Signal) {
-	if !r.exited.Load() {
-		if err := r.proc.Signal(sig); err == nil || !errors.Is(err, os.ErrProcessDone) {
-			return
-		}
-	}
 	s, ok := sig.(syscall.Signal)
 	if !ok {
 		return
 	}
-	for _, pid := range r.t.tracked() {
-		unix.Kill(int(pid), s)
+	// The first process "lives" while the kernel side tracks it: once it
+	// has exited it is a zombie until Wait reaps it, and kill(2) on a
+	// zombie succeeds but reaches nobody.
+	tracked, all := r.t.procs()
+	if !r.exited.Load() && slices.Contains(all, uint32(r.proc.Pid)) {
+		if err := r.proc.Signal(sig); err == nil || !errors.Is(err, os.ErrProcessDone) {
+			continueStopped(r.proc.Pid, s)
+			return
+		}
+	}
+	for _, pid := range tracked {
+		if unix.Kill(int(pid), s) == nil {
+			continueStopped(int(pid), s)
+		}
 	}
 }
 
-func (t *Tracer) tracked() []uint32 {
-	var pids []uint32
+// continueStopped sends SIGCONT to pid after sig if pid is stopped by a
+// signal (state T in /proc/PID/stat; a ptrace stop, t, is not SIGCONT's
+// to end).
+func continueStopped(pid int, sig syscall.Signal) {
+	if sig == syscall.SIGKILL || sig == syscall.SIGCONT {
+		return
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return
+	}
+	// The state follows the command name, which may contain ") ".
+	for i := len(data) - 1; i > 0; i-- {
+		if data[i] == ')' {
+			if i+2 < len(data) && data[i+2] == 'T' {
+				unix.Kill(pid, syscall.SIGCONT)
+			}
+			return
+		}
+	}
+}
+
+// procs returns the tree's ACTIVE processes and every process it tracks in
+// any state (a workload not yet exec'd is PENDING), by their ids in
+// seccompgen's pid namespace.
+func (t *Tracer) procs() (active, all []uint32) {
 	var k uint32
 	var v tracerProc
 	it := t.objs.Procs.Iterate()
-	for it.Next(&k, &v) {
+	for it.Next(&k, &v) { // k is the host's id
+		all = append(all, v.Nspid)
 		if v.State == stateActive {
-			pids = append(pids, k)
+			active = append(active, v.Nspid)
 		}
 	}
-	return pids
+	return active, all
 }
 
 // Wait waits until the first process and every descendant have exited,

@@ -100,6 +100,7 @@ type tracerProc struct {
 	_         structs.HostLayout
 	State     uint32
 	SkipExecs uint32
+	Nspid     uint32
 }
 
 type tracerSpawn struct {
@@ -142,6 +143,9 @@ const (
 	tracerProgSchedProcessFork = "sched_process_fork"
 	tracerProgSysEnter         = "sys_enter"
 	tracerVarFilteredOnly      = "filtered_only"
+	tracerVarPidnsDev          = "pidns_dev"
+	tracerVarPidnsIno          = "pidns_ino"
+	tracerVarPidnsLevel        = "pidns_level"
 	tracerVarRecordArgs        = "record_args"
 	tracerVarUnusedAbi         = "unused_abi"
 	tracerVarUnusedCloneNs     = "unused_clone_ns"
@@ -221,6 +225,9 @@ type tracerMapSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracerVariableSpecs struct {
 	FilteredOnly    *ebpf.VariableSpec `ebpf:"filtered_only"`
+	PidnsDev        *ebpf.VariableSpec `ebpf:"pidns_dev"`
+	PidnsIno        *ebpf.VariableSpec `ebpf:"pidns_ino"`
+	PidnsLevel      *ebpf.VariableSpec `ebpf:"pidns_level"`
 	RecordArgs      *ebpf.VariableSpec `ebpf:"record_args"`
 	UnusedAbi       *ebpf.VariableSpec `ebpf:"unused_abi"`
 	UnusedCloneNs   *ebpf.VariableSpec `ebpf:"unused_clone_ns"`
@@ -281,6 +288,9 @@ func (m *tracerMaps) Close() error {
 // It can be passed to loadTracerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracerVariables struct {
 	FilteredOnly    *ebpf.Variable `ebpf:"filtered_only"`
+	PidnsDev        *ebpf.Variable `ebpf:"pidns_dev"`
+	PidnsIno        *ebpf.Variable `ebpf:"pidns_ino"`
+	PidnsLevel      *ebpf.Variable `ebpf:"pidns_level"`
 	RecordArgs      *ebpf.Variable `ebpf:"record_args"`
 	UnusedAbi       *ebpf.Variable `ebpf:"unused_abi"`
 	UnusedCloneNs   *ebpf.Variable `ebpf:"unused_clone_ns"`

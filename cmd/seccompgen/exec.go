@@ -13,37 +13,46 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// filterFD is where `run` hands the compiled filter to the launcher.
-const filterFD = 3
-
 // The launcher: `run` re-executes seccompgen as `__exec` with the compiled
-// BPF program on fd 3. It installs the filter on its own thread only, then
-// execs CMD at once (with /bin/sh, as execvp(3) does, when the kernel
-// cannot execute it: a script without "#!"), so CMD and its descendants are
-// confined and seccompgen itself never is. Between the filter and execve it
-// makes no syscall but those two (everything is prepared before), so the
-// profile needs nothing for seccompgen's sake except execve.
+// BPF program on the descriptor --filter-fd names. It installs the filter
+// on its own thread only, then execs CMD at once (with /bin/sh, as
+// execvp(3) does, when the kernel cannot execute it: a script without
+// "#!"), so CMD and its descendants are confined and seccompgen itself
+// never is. The filter's descriptor is one seccompgen opened itself, so
+// its number is free in the table seccompgen inherited: every descriptor
+// seccompgen was given reaches CMD at its own number (LISTEN_FDS,
+// `3<file`), and the filter's is closed before the exec. Between the
+// filter and execve it makes no syscall but those two (everything is
+// prepared before), so the profile needs nothing for seccompgen's sake
+// except execve.
 func init() {
 	c := &command{
 		Name:      "__exec",
-		UsageLine: "__exec [--seccomp-flags N] -- PATH ARGV0 [ARG...]",
-		Short:     "(internal) install the filter from fd 3 and exec CMD",
+		UsageLine: "__exec --filter-fd FD [--seccomp-flags N] -- PATH ARGV0 [ARG...]",
+		Short:     "(internal) install the filter read from FD and exec CMD",
 		Long:      "Internal to `seccompgen run`: not for direct use.",
 		UsageExit: exitFailure,
 	}
-	var flags uint
+	var (
+		flags    uint
+		filterFD int
+	)
 	register(c)
+	c.Flags.IntVar(&filterFD, "filter-fd", -1, "the descriptor to read the compiled filter from (closed before CMD runs)")
 	c.Flags.UintVar(&flags, "seccomp-flags", 0, "seccomp(2) filter flags")
 	c.Run = func(args []string) int {
 		if len(args) < 2 {
 			return usageError(c, "want PATH ARGV0 [ARG...]")
 		}
-		return launch(args[0], args[1:], flags)
+		if filterFD < 3 {
+			return usageError(c, "--filter-fd: want the filter's descriptor, 3 or more")
+		}
+		return launch(args[0], args[1:], filterFD, flags)
 	}
 }
 
-func launch(path string, argv []string, flags uint) int {
-	f := os.NewFile(filterFD, "filter")
+func launch(path string, argv []string, filterFD int, flags uint) int {
+	f := os.NewFile(uintptr(filterFD), "filter")
 	raw, err := io.ReadAll(f)
 	f.Close()
 	if err != nil || len(raw) == 0 || len(raw)%8 != 0 || len(raw)/8 > 0xffff {

@@ -157,7 +157,7 @@ func (f *recordFlags) trace(args []string) traced {
 	if err != nil {
 		return traced{status: status, err: err}
 	}
-	fwd.to(run.Signal)
+	fwd.to(run.Pid(), run.Signal)
 	rec, err := run.Wait()
 	if err != nil {
 		return traced{status: exitFailure, err: err}
@@ -208,9 +208,12 @@ writes the smallest OCI seccomp profile that lets that run succeed: default
 action ERRNO(EPERM), the architectures of the ABIs seen, one ALLOW rule with
 the syscalls used, and one ERRNO(EPERM) rule with the explicit denies.
 
-CMD's standard input, output and error pass through untouched. SIGINT,
-SIGTERM and SIGHUP sent to seccompgen are forwarded to CMD; the profile is
-still written for what ran. The exit status is CMD's own (128+N if a signal N
+CMD's standard input, output and error pass through untouched, and so does
+every other descriptor seccompgen inherited, at its own number. SIGINT,
+SIGTERM, SIGHUP and SIGQUIT sent to seccompgen are forwarded to CMD (a
+stopped target is continued); a ^C typed on the terminal reaches CMD once,
+from the terminal. The profile is still written for what ran (see
+docs/signals.md). The exit status is CMD's own (128+N if a signal N
 killed it); 125 if seccompgen failed, 126 if CMD cannot be run, 127 if it is
 not found.
 

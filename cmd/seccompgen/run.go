@@ -46,7 +46,10 @@ process. ENOSYS rules stay in force, so callers take their fallback.
 
 The exit status is CMD's own (128+N if signal N killed it); 125 when
 seccompgen failed, 126 when CMD cannot be run, 127 when it is not found.
-SIGINT, SIGTERM and SIGHUP are forwarded to CMD.`,
+SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to seccompgen are forwarded to CMD;
+a ^C typed on the terminal reaches CMD once, from the terminal. Every
+descriptor seccompgen inherited reaches CMD at its own number
+(docs/signals.md).`,
 		Example: `	seccompgen run --profile app.json -- ./app --port 8080
 	seccompgen run --complain --profile app.json -- ./app --selftest`,
 		UsageExit: exitFailure,
@@ -107,13 +110,22 @@ func runConfined(profilePath string, complain bool, args []string) (int, error) 
 	if err != nil {
 		return exitFailure, err
 	}
+	defer r.Close()
+	// The launcher inherits the filter's pipe at the number it has here:
+	// a descriptor seccompgen opened, so it takes no number that CMD is to
+	// inherit. Files stays stdio only, so every descriptor seccompgen was
+	// given passes through untouched at its own number.
+	filterFD, err := inheritable(r)
+	if err != nil {
+		w.Close()
+		return exitFailure, err
+	}
 	go func() {
 		w.Write(prog) // the launcher reports a short program
 		w.Close()
 	}()
-	defer r.Close()
-	launcher := append([]string{"seccompgen", "__exec", "--seccomp-flags", strconv.FormatUint(uint64(flags), 10), "--", path}, args...)
-	files := []*os.File{os.Stdin, os.Stdout, os.Stderr, r}
+	launcher := append([]string{"seccompgen", "__exec", "--filter-fd", strconv.Itoa(filterFD), "--seccomp-flags", strconv.FormatUint(uint64(flags), 10), "--", path}, args...)
+	files := []*os.File{os.Stdin, os.Stdout, os.Stderr}
 
 	fwd := forwardSignals()
 	defer fwd.stop()
@@ -123,7 +135,7 @@ func runConfined(profilePath string, complain bool, args []string) (int, error) 
 			return exitFailure, fmt.Errorf("start the launcher: %w", err)
 		}
 		r.Close()
-		fwd.to(func(s os.Signal) { proc.Signal(s) })
+		fwd.to(proc.Pid, func(s os.Signal) { signalProcess(proc.Pid, s.(syscall.Signal)) })
 		st, err := proc.Wait()
 		if err != nil {
 			return exitFailure, err
@@ -142,7 +154,7 @@ func runConfined(profilePath string, complain bool, args []string) (int, error) 
 		return exitFailure, fmt.Errorf("start the launcher: %w", err)
 	}
 	r.Close()
-	fwd.to(run.Signal)
+	fwd.to(run.Pid(), run.Signal)
 	rec, err := run.Wait()
 	if err != nil {
 		return exitFailure, err

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"os/user"
 	"strconv"
 	"strings"
@@ -47,8 +46,14 @@ func shellArgs(path string, argv []string) []string {
 	return out
 }
 
-// startStatus maps an error from starting CMD (execve's) to 126 or 127.
+// startStatus maps an error from starting CMD to the status to exit with:
+// execve's own (os.StartProcess's fork/exec) to 126 or 127, anything else
+// (the tracer could not be armed for it) to 125, seccompgen's own failure.
 func startStatus(err error) int {
+	var pe *os.PathError
+	if !errors.As(err, &pe) || pe.Op != "fork/exec" {
+		return exitFailure
+	}
 	if errors.Is(err, syscall.ENOENT) {
 		return exitNotFound
 	}
@@ -118,54 +123,4 @@ func withEnv(base, over []string) []string {
 		}
 	}
 	return append(out, over...)
-}
-
-// forwarder passes SIGINT, SIGTERM and SIGHUP on to the workload.
-// seccompgen itself survives them so it can still write the profile for
-// what ran. It subscribes before the workload starts: a signal that arrives
-// in between is held and delivered as soon as the workload exists.
-type forwarder struct {
-	ch     chan os.Signal
-	target chan func(os.Signal)
-	done   chan struct{}
-}
-
-func forwardSignals() *forwarder {
-	f := &forwarder{
-		ch:     make(chan os.Signal, 8),
-		target: make(chan func(os.Signal), 1),
-		done:   make(chan struct{}),
-	}
-	signal.Notify(f.ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	go func() {
-		var send func(os.Signal)
-		var held []os.Signal
-		for {
-			select {
-			case s := <-f.ch:
-				if send == nil {
-					held = append(held, s)
-					continue
-				}
-				send(s)
-			case send = <-f.target:
-				for _, s := range held {
-					send(s)
-				}
-				held = nil
-			case <-f.done:
-				return
-			}
-		}
-	}()
-	return f
-}
-
-// to starts delivering to send, held signals first.
-func (f *forwarder) to(send func(os.Signal)) { f.target <- send }
-
-// stop ends forwarding; signals get their default effect again.
-func (f *forwarder) stop() {
-	signal.Stop(f.ch)
-	close(f.done)
 }

@@ -84,6 +84,9 @@ struct proc {
 	/* execs still to pass before the workload's own (a launcher that
 	 * re-executes seccompgen to set the child up). */
 	__u32 skip_execs;
+	/* The process's id in seccompgen's pid namespace: the one seccompgen
+	 * can signal (the key is the host's). */
+	__u32 nspid;
 };
 
 struct stat {
@@ -118,7 +121,7 @@ const enum event_kind *unused_event_kind __attribute__((unused));
 /* Ring buffer record: an exec, or a file first mapped executable. */
 struct file_event {
 	__u32 kind;	/* EVENT_* */
-	__u32 pid;	/* tgid */
+	__u32 pid;	/* the process, in seccompgen's pid namespace (procs.nspid) */
 	__u64 ino;
 	__u32 dev;
 	__u32 flags;	/* PATH_*, EXEC_* */
@@ -146,19 +149,39 @@ struct {
 	__type(value, struct proc);
 } procs SEC(".maps");
 
+/* seccompgen's pid namespace (dev and inode of /proc/self/ns/pid), set at
+ * load. seccompgen knows its thread and children by their ids in it, which
+ * inside a container or `unshare -p` are not the host's the kernel uses. */
+volatile const __u64 pidns_dev = 0;
+volatile const __u64 pidns_ino = 0;
+
+/* The level of that namespace (0: the host's), learnt at the armed fork:
+ * every process of the tree has an id at that level. */
+__u32 pidns_level = 0;
+
+/* The id pid has at pid namespace level `level`. */
+static __always_inline __u32 pid_nr_at(struct pid *pid, __u32 level)
+{
+	struct upid up = {};
+	bpf_probe_read_kernel(&up, sizeof(up),
+			      (void *)pid + bpf_core_field_offset(struct pid, numbers) +
+				      (__u64)level * bpf_core_type_size(struct upid));
+	return up.nr;
+}
+
 /* A thread about to fork the workload. Every process it forks while armed
  * is tracked (PENDING): the Go runtime may fork a probe child first (its
  * CLONE_PIDFD check), so the arm cannot be one-shot. last_child lets the
  * loader check that the workload was among them. */
 struct spawn {
 	__u32 skip_execs; /* for the children */
-	__u32 last_child;
+	__u32 last_child; /* its id in seccompgen's pid namespace */
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 64);
-	__type(key, __u32); /* tid */
+	__type(key, __u32); /* tid in seccompgen's pid namespace */
 	__type(value, struct spawn);
 } spawners SEC(".maps");
 
@@ -328,7 +351,9 @@ static __always_inline void mapped(struct task_struct *task, __u32 tgid, __s32 f
 		return;
 	}
 	e->kind = EVENT_LIB;
-	e->pid = tgid;
+	/* Userspace opens /proc/PID/...: the pid in seccompgen's namespace. */
+	struct proc *p = bpf_map_lookup_elem(&procs, &tgid);
+	e->pid = p && p->nspid ? p->nspid : tgid;
 	e->ino = id.ino;
 	e->dev = id.dev;
 	e->flags = 0;
@@ -413,14 +438,23 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 		if (pp->state != STATE_ACTIVE)
 			return 0;
 		np.state = STATE_ACTIVE;
+		np.nspid = pid_nr_at(BPF_CORE_READ(child, thread_pid), pidns_level);
 	} else {
-		__u32 ptid = parent->pid;
+		/* The fork runs in the parent's context: ask for its thread id
+		 * in seccompgen's namespace (an error: it is not in that one, so
+		 * not the armed thread). */
+		struct bpf_pidns_info ns = {};
+		if (bpf_get_ns_current_pid_tgid(pidns_dev, pidns_ino, &ns, sizeof(ns)))
+			return 0;
+		__u32 ptid = ns.pid;
 		struct spawn *sp = bpf_map_lookup_elem(&spawners, &ptid);
 		if (!sp)
 			return 0;
+		pidns_level = BPF_CORE_READ(parent, thread_pid, level);
 		np.state = STATE_PENDING;
 		np.skip_execs = sp->skip_execs;
-		sp->last_child = ctgid;
+		np.nspid = pid_nr_at(BPF_CORE_READ(child, thread_pid), pidns_level);
+		sp->last_child = np.nspid;
 	}
 	/* Keep the bit equal to "procs holds ctgid as ACTIVE", even over a
 	 * stale entry (a failed update leaves the old one). */
@@ -465,7 +499,7 @@ int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid, struct
 	struct file *file = BPF_CORE_READ(bprm, file);
 	const char *filename = BPF_CORE_READ(bprm, filename);
 	e->kind = EVENT_EXEC;
-	e->pid = tgid;
+	e->pid = p->nspid ? p->nspid : tgid; /* userspace opens /proc/PID/... */
 	e->ino = BPF_CORE_READ(file, f_inode, i_ino);
 	e->dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
 	e->flags = BPF_CORE_READ(bprm, interp) != filename ? EXEC_INTERPRETED : 0;

@@ -117,11 +117,29 @@ struct seccomp {
 	int mode;
 } __attribute__((preserve_access_index));
 
+/* The ids a process has in each pid namespace it is in, from the host's
+ * (level 0) down to its own (level `level`). */
+struct upid {
+	int nr;
+	void *ns;
+};
+
+struct pid {
+	unsigned int level;
+	struct upid numbers[];
+} __attribute__((preserve_access_index));
+
+struct bpf_pidns_info {
+	__u32 pid;
+	__u32 tgid;
+};
+
 struct task_struct {
 	struct thread_info thread_info;
 	struct seccomp seccomp;
 	pid_t pid;
 	pid_t tgid;
+	struct pid *thread_pid;
 	struct signal_struct *signal;
 	struct fs_struct *fs;
 	struct files_struct *files;
