@@ -11,17 +11,11 @@ import (
 	"github.com/seccompgen/seccompgen/profiles"
 )
 
-func init() {
-	fs := pflag.NewFlagSet("diff", pflag.ContinueOnError)
-	against := fs.String("against", profiles.DockerDefaultName, "profile to compare with: docker-default or a `FILE`")
-	caps := fs.String("caps", "", "capabilities Docker-format profiles are resolved for: a comma-separated `LIST` (default: Docker's 14)")
-	format := fs.String("format", "text", "output `format`: text or json")
-	exitCode := fs.Bool("exit-code", false, "exit 1 when the profiles let different syscalls through")
-	c := &command{
-		Name:      "diff",
-		UsageLine: "diff [--against docker-default|FILE] [--caps LIST] [--format text|json] [--exit-code] PROFILE",
-		Short:     "compare what two profiles let through",
-		Long: `Diff compares what PROFILE lets through with another profile, Docker's
+var cmdDiff = &command{
+	Name:      "diff",
+	UsageLine: "diff [--against docker-default|FILE] [--caps LIST] [--format text|json] [--exit-code] PROFILE",
+	Short:     "compare what two profiles let through",
+	Long: `Diff compares what PROFILE lets through with another profile, Docker's
 default profile unless --against names a file, syscall by syscall: allowed
 without conditions, allowed only under argument conditions, denied by a
 rule, denied by the default action; and the architectures of each.
@@ -41,48 +35,62 @@ a warning on stderr.
 
 Exit status: 0, or with --exit-code 1 when the profiles differ; 2 on
 trouble.`,
-		Example: `	seccompgen diff app.json
+	Example: `	seccompgen diff app.json
 	seccompgen diff --against old.json --format json --exit-code new.json`,
-		UsageExit: exitTrouble,
-		Flags:     fs,
+	UsageExit:    exitTrouble,
+	Interspersed: true,
+	AddFlags:     diffOpts.register,
+	Run:          diffOpts.run,
+}
+
+// diffFlags are diff's flags.
+type diffFlags struct {
+	against, caps, format string
+	exitCode              bool
+}
+
+var diffOpts diffFlags
+
+func (f *diffFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.against, "against", profiles.DockerDefaultName, "profile to compare with: docker-default or a `FILE`")
+	fs.StringVar(&f.caps, "caps", "", "capabilities Docker-format profiles are resolved for: a comma-separated `LIST` (default: Docker's 14)")
+	fs.StringVar(&f.format, "format", "text", "output `format`: text or json")
+	fs.BoolVar(&f.exitCode, "exit-code", false, "exit 1 when the profiles let different syscalls through")
+}
+
+func (f *diffFlags) run(c *command, args []string) int {
+	if len(args) != 1 {
+		return usageError(c, "want one PROFILE, got %d arguments", len(args))
 	}
-	c.Run = func(args []string) int {
-		if len(args) != 1 {
-			return usageError(c, "want one PROFILE, got %d arguments", len(args))
-		}
-		if *format != "text" && *format != "json" {
-			return usageError(c, "--format %q: want text or json", *format)
-		}
-		if err := outfile.CheckName("--against", *against); err != nil {
-			return usageError(c, "%v", err)
-		}
-		t, err := targetFlag(fs, *caps)
-		if err != nil {
-			return usageError(c, "--caps: %v", err)
-		}
-		a, err := profiles.Load(args[0], t)
-		if err != nil {
-			return fail(c, err)
-		}
-		b, err := profiles.Load(*against, t)
-		if err != nil {
-			return fail(c, err)
-		}
-		warnUnloadable(c, a, b)
-		cmp := profiles.Diff(a, b)
-		if *format == "json" {
-			os.Stdout.Write(cmp.JSON("", ""))
-		} else {
-			fmt.Print(cmp.Text("", ""))
-		}
-		if *exitCode && cmp.Differs() {
-			return exitDiffers
-		}
-		return 0
+	if f.format != "text" && f.format != "json" {
+		return usageError(c, "--format %q: want text or json", f.format)
 	}
-	register(c)
-	// No CMD follows: flags may come after the file names too.
-	c.Flags.SetInterspersed(true)
+	if err := outfile.CheckName("--against", f.against); err != nil {
+		return usageError(c, "%v", err)
+	}
+	t, err := targetFlag(c.Flags, f.caps)
+	if err != nil {
+		return usageError(c, "--caps: %v", err)
+	}
+	a, err := profiles.Load(args[0], t)
+	if err != nil {
+		return fail(c, err)
+	}
+	b, err := profiles.Load(f.against, t)
+	if err != nil {
+		return fail(c, err)
+	}
+	warnUnloadable(c, a, b)
+	cmp := profiles.Diff(a, b)
+	if f.format == "json" {
+		os.Stdout.Write(cmp.JSON("", ""))
+	} else {
+		fmt.Print(cmp.Text("", ""))
+	}
+	if f.exitCode && cmp.Differs() {
+		return exitDiffers
+	}
+	return 0
 }
 
 // warnUnloadable says on stderr which of ps runc could not load (a
@@ -94,31 +102,4 @@ func warnUnloadable(c *command, ps ...*profiles.Profile) {
 			fmt.Fprintf(os.Stderr, "seccompgen %s: warning: %v\n", c.Name, err)
 		}
 	}
-}
-
-// targetFlag is the target Docker-format profiles are resolved for: the
-// host with Docker's default capabilities, or those of --caps if given.
-func targetFlag(fs *pflag.FlagSet, caps string) (profiles.Target, error) {
-	t := profiles.DefaultTarget()
-	if fs.Changed("caps") {
-		c, err := profiles.ParseCaps(caps)
-		if err != nil {
-			return t, err
-		}
-		t.Caps = c
-	}
-	return t, nil
-}
-
-// fail reports err and returns the trouble status. A ParseError already
-// starts with FILE:LINE:COLUMN, which editors and CI annotators parse only
-// at the start of a line, so it is printed alone.
-func fail(c *command, err error) int {
-	var pe *profiles.ParseError
-	if errors.As(err, &pe) {
-		fmt.Fprintln(os.Stderr, err)
-	} else {
-		fmt.Fprintf(os.Stderr, "seccompgen %s: %v\n", c.Name, err)
-	}
-	return exitTrouble
 }

@@ -6,23 +6,15 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/spf13/pflag"
 )
 
-// Exit statuses shared by the commands that start a workload (as env(1) and
-// timeout(1) use them) and by the diff(1)-style commands.
-const (
-	exitFailure  = 125 // seccompgen itself failed, usage errors included
-	exitNoExec   = 126 // CMD was found but cannot be run
-	exitNotFound = 127 // CMD was not found
-	exitDiffers  = 1   // diff/merge/check: different, drift
-	exitTrouble  = 2   // diff/merge/check: trouble
-)
-
-// command is one subcommand: its help, its flags and what it does.
+// command is one subcommand: its help, its flags and what it does, as
+// cmd/go's base.Command. Each command's file declares it as a value
+// (cmdRecord, cmdCheck, ...) with its flags in a struct of its own whose
+// register method binds them; main lists them in commands.
 type command struct {
 	Name      string
 	UsageLine string // after "seccompgen "
@@ -32,23 +24,55 @@ type command struct {
 	// UsageExit is the status for a usage error: 125 for commands that run
 	// a workload, 2 for the diff(1)-style ones.
 	UsageExit int
-	Flags     *pflag.FlagSet
+	// Interspersed lets flags follow the file names: for the commands no
+	// CMD follows. Otherwise "--" or the first non-flag ends seccompgen's
+	// flags.
+	Interspersed bool
+	// AddFlags declares the command's flags on its FlagSet, bound to the
+	// fields of the command's own flags struct; nil for none.
+	AddFlags func(fs *pflag.FlagSet)
+	// Flags is the command's FlagSet, made by setup with AddFlags.
+	Flags *pflag.FlagSet
 	// Run executes the command with the arguments left after the flags and
 	// returns the process exit status.
-	Run func(args []string) int
+	Run func(c *command, args []string) int
 }
 
-// commands is filled by each subcommand's file in init.
-var commands = map[string]*command{}
+// commands are seccompgen's commands in the order help lists them. Those
+// whose name starts with "__" are internal and not listed.
+var commands = []*command{
+	cmdCheck,
+	cmdDiff,
+	cmdMerge,
+	cmdRecord,
+	cmdRun,
+	cmdVersion,
+	cmdExec,
+}
 
-func register(c *command) {
-	if c.Flags == nil {
-		c.Flags = pflag.NewFlagSet(c.Name, pflag.ContinueOnError)
+// lookup returns the command called name, its FlagSet made, or nil.
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.Name == name {
+			c.setup()
+			return c
+		}
 	}
+	return nil
+}
+
+// setup makes c's FlagSet once.
+func (c *command) setup() {
+	if c.Flags != nil {
+		return
+	}
+	c.Flags = pflag.NewFlagSet(c.Name, pflag.ContinueOnError)
 	c.Flags.SortFlags = false
-	c.Flags.SetInterspersed(false) // "--" or the first non-flag ends seccompgen's flags
+	c.Flags.SetInterspersed(c.Interspersed)
 	c.Flags.Usage = func() {}
-	commands[c.Name] = c
+	if c.AddFlags != nil {
+		c.AddFlags(c.Flags)
+	}
 }
 
 func main() {
@@ -64,8 +88,8 @@ func run(args []string) int {
 	switch name {
 	case "-h", "--help", "help":
 		if len(args) > 1 && name == "help" {
-			c, ok := commands[args[1]]
-			if !ok {
+			c := lookup(args[1])
+			if c == nil {
 				fmt.Fprintf(os.Stderr, "seccompgen help %s: unknown command. Run 'seccompgen help' for the list.\n", args[1])
 				return exitTrouble
 			}
@@ -77,8 +101,8 @@ func run(args []string) int {
 	case "--version":
 		name = "version"
 	}
-	c, ok := commands[name]
-	if !ok {
+	c := lookup(name)
+	if c == nil {
 		fmt.Fprintf(os.Stderr, "seccompgen: unknown command %q. Run 'seccompgen help' for the list.\n", name)
 		return exitTrouble
 	}
@@ -90,13 +114,7 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "seccompgen %s: %v\nRun 'seccompgen help %s' for details.\n", c.Name, err, c.Name)
 		return c.UsageExit
 	}
-	return c.Run(c.Flags.Args())
-}
-
-// usageError prints a usage error for c and returns its usage exit status.
-func usageError(c *command, format string, a ...any) int {
-	fmt.Fprintf(os.Stderr, "seccompgen %s: %s\nRun 'seccompgen help %s' for details.\n", c.Name, fmt.Sprintf(format, a...), c.Name)
-	return c.UsageExit
+	return c.Run(c, c.Flags.Args())
 }
 
 func usage(w io.Writer) {
@@ -109,15 +127,10 @@ Usage:
 Commands:
 
 `)
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		if !strings.HasPrefix(n, "__") {
-			names = append(names, n)
+	for _, c := range commands {
+		if !strings.HasPrefix(c.Name, "__") {
+			fmt.Fprintf(w, "\t%-10s %s\n", c.Name, c.Short)
 		}
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "\t%-10s %s\n", n, commands[n].Short)
 	}
 	fmt.Fprint(w, "\nRun 'seccompgen help <command>' for more about a command.\n")
 }

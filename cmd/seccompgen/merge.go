@@ -11,17 +11,11 @@ import (
 	"github.com/seccompgen/seccompgen/profiles"
 )
 
-func init() {
-	fs := pflag.NewFlagSet("merge", pflag.ContinueOnError)
-	out := fs.StringP("output", "o", "", "write the merged profile to `FILE` (\"-\" for stdout)")
-	strict := fs.Bool("strict", false, "fail when libseccomp does not know a syscall name, instead of warning")
-	unionArches := fs.Bool("union-arches", false, "merge inputs that admit different architectures even when that allows syscalls on an architecture no input admitting it allowed (warns)")
-	caps := fs.String("caps", "", "capabilities Docker-format inputs are resolved for: a comma-separated `LIST` (default: Docker's 14)")
-	c := &command{
-		Name:      "merge",
-		UsageLine: "merge -o OUT [--strict] [--union-arches] [--caps LIST] PROFILE...",
-		Short:     "unite several profiles; denies still win",
-		Long: `Merge writes one profile that lets through what any PROFILE lets through,
+var cmdMerge = &command{
+	Name:      "merge",
+	UsageLine: "merge -o OUT [--strict] [--union-arches] [--caps LIST] PROFILE...",
+	Short:     "unite several profiles; denies still win",
+	Long: `Merge writes one profile that lets through what any PROFILE lets through,
 and nothing more: the architectures of all, every syscall some input allows,
 and for a syscall allowed only under argument conditions every input's
 conditions, so no argument value gets through that no input allowed. A
@@ -44,58 +38,91 @@ name libseccomp does not know for an architecture is a warning, since runc
 skips it; --strict makes it an error. Builds without cgo skip this check.
 
 Exit status: 0 on success, 2 on trouble.`,
-		Example:   `	seccompgen merge -o app.json run1.json run2.json run3.json`,
-		UsageExit: exitTrouble,
-		Flags:     fs,
+	Example:      `	seccompgen merge -o app.json run1.json run2.json run3.json`,
+	UsageExit:    exitTrouble,
+	Interspersed: true,
+	AddFlags:     mergeOpts.register,
+	Run:          mergeOpts.run,
+}
+
+// mergeFlags are merge's flags.
+type mergeFlags struct {
+	out, caps           string
+	strict, unionArches bool
+}
+
+var mergeOpts mergeFlags
+
+func (f *mergeFlags) register(fs *pflag.FlagSet) {
+	fs.StringVarP(&f.out, "output", "o", "", "write the merged profile to `FILE` (\"-\" for stdout)")
+	fs.BoolVar(&f.strict, "strict", false, "fail when libseccomp does not know a syscall name, instead of warning")
+	fs.BoolVar(&f.unionArches, "union-arches", false, "merge inputs that admit different architectures even when that allows syscalls on an architecture no input admitting it allowed (warns)")
+	fs.StringVar(&f.caps, "caps", "", "capabilities Docker-format inputs are resolved for: a comma-separated `LIST` (default: Docker's 14)")
+}
+
+func (f *mergeFlags) run(c *command, args []string) int {
+	if f.out == "" {
+		return usageError(c, "-o OUT is required (\"-\" for stdout)")
 	}
-	c.Run = func(args []string) int {
-		if *out == "" {
-			return usageError(c, "-o OUT is required (\"-\" for stdout)")
-		}
-		if len(args) == 0 {
-			return usageError(c, "want at least one PROFILE")
-		}
-		// Before the inputs are read: a bad -o fails at once.
-		dst := &outfile.File{Flag: "-o", Path: *out}
-		if err := outfile.Prepare(dst); err != nil {
-			return outputError(c, err)
-		}
-		t, err := targetFlag(fs, *caps)
-		if err != nil {
-			return usageError(c, "--caps: %v", err)
-		}
-		var ps []*profiles.Profile
-		for _, a := range args {
-			p, err := profiles.Load(a, t)
-			if err != nil {
-				return fail(c, err)
-			}
-			ps = append(ps, p)
-		}
-		m, err := profiles.Merge(ps...)
-		if err != nil {
-			return fail(c, err)
-		}
-		if code, ok := checkArchWidening(c, m, ps, *unionArches); !ok {
-			return code
-		}
-		warnings, err := profiles.Validate(m, *strict)
-		for _, w := range warnings {
-			if err == nil {
-				fmt.Fprintf(os.Stderr, "seccompgen merge: warning: %s\n", w)
-			}
-		}
-		if err != nil && !errors.Is(err, profiles.ErrNoLibseccomp) {
-			return fail(c, err)
-		}
-		if err := dst.Write(m.Bytes()); err != nil {
-			return fail(c, err)
-		}
-		return 0
+	if len(args) == 0 {
+		return usageError(c, "want at least one PROFILE")
 	}
-	register(c)
-	// No CMD follows: flags may come after the file names too.
-	c.Flags.SetInterspersed(true)
+	// Before the inputs are read: a bad -o fails at once.
+	dst := &outfile.File{Flag: "-o", Path: f.out}
+	if err := outfile.Prepare(dst); err != nil {
+		return outputError(c, err)
+	}
+	t, err := targetFlag(c.Flags, f.caps)
+	if err != nil {
+		return usageError(c, "--caps: %v", err)
+	}
+	ps, err := loadAll(args, t)
+	if err != nil {
+		return fail(c, err)
+	}
+	m, err := profiles.Merge(ps...)
+	if err != nil {
+		return fail(c, err)
+	}
+	if code, ok := checkArchWidening(c, m, ps, f.unionArches); !ok {
+		return code
+	}
+	if err := validateMerged(m, f.strict); err != nil {
+		return fail(c, err)
+	}
+	if err := dst.Write(m.Bytes()); err != nil {
+		return fail(c, err)
+	}
+	return 0
+}
+
+// loadAll loads the profiles at paths, resolved for t.
+func loadAll(paths []string, t profiles.Target) ([]*profiles.Profile, error) {
+	var ps []*profiles.Profile
+	for _, a := range paths {
+		p, err := profiles.Load(a, t)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, p)
+	}
+	return ps, nil
+}
+
+// validateMerged compiles m as runc would: a syscall name libseccomp does
+// not know is a warning on stderr, or with strict an error. Without
+// libseccomp (no cgo) there is nothing to check.
+func validateMerged(m *profiles.Profile, strict bool) error {
+	warnings, err := profiles.Validate(m, strict)
+	for _, w := range warnings {
+		if err == nil {
+			fmt.Fprintf(os.Stderr, "seccompgen merge: warning: %s\n", w)
+		}
+	}
+	if err != nil && !errors.Is(err, profiles.ErrNoLibseccomp) {
+		return err
+	}
+	return nil
 }
 
 // checkArchWidening refuses, or with union warns about, a merge that

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,26 +14,6 @@ import (
 
 	"github.com/seccompgen/seccompgen/internal/testenv"
 )
-
-func TestStartStatus(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		err  error
-		want int
-	}{
-		{"not found", &os.PathError{Op: "fork/exec", Path: "x", Err: syscall.ENOENT}, exitNotFound},
-		{"not executable", &os.PathError{Op: "fork/exec", Path: "x", Err: syscall.EACCES}, exitNoExec},
-		{"wrapped", fmt.Errorf("x: %w", &os.PathError{Op: "fork/exec", Path: "x", Err: syscall.ENOEXEC}), exitNoExec},
-		{"the tracer could not be armed", errors.New("tracer: the workload (pid 8) was not forked by the armed thread"), exitFailure},
-		{"another path error", &os.PathError{Op: "open", Path: "x", Err: syscall.ENOENT}, exitFailure},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := startStatus(tc.err); got != tc.want {
-				t.Errorf("startStatus(%v) = %d, want %d", tc.err, got, tc.want)
-			}
-		})
-	}
-}
 
 // TestPIDNamespace: inside a new pid namespace seccompgen's thread and
 // children have ids the host does not use; record and run --complain still

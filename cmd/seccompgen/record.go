@@ -9,11 +9,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/pflag"
 
 	"github.com/seccompgen/seccompgen/internal/outfile"
+	"github.com/seccompgen/seccompgen/internal/workload"
 	"github.com/seccompgen/seccompgen/profiles"
 	"github.com/seccompgen/seccompgen/recording"
 	"github.com/seccompgen/seccompgen/synth"
@@ -60,20 +60,11 @@ func (f *recordFlags) policy() (synth.Policy, error) {
 	if f.maxProcs < 1 || f.maxProcs > maxMaxProcs {
 		return p, fmt.Errorf("--max-procs %d: want 1 to %d (PID_MAX_LIMIT: no more processes can be alive at once)", f.maxProcs, maxMaxProcs)
 	}
-	for _, n := range strings.Split(f.deny, ",") {
-		if n = strings.TrimSpace(n); n != "" {
-			p.Deny = append(p.Deny, n)
-		}
-	}
-	if f.args && (f.fs == nil || !f.fs.Changed("deny")) {
-		// An argument-pinned profile that allows io_uring promises what
-		// it cannot keep: a ring opens any socket or file, unfiltered.
-		p.Deny = append(p.Deny, "io_uring")
-	}
-	p.Deny = synth.ExpandDeny(p.Deny)
-	if err := synth.CheckPolicy(p); err != nil {
+	deny, err := f.denyList()
+	if err != nil {
 		return p, fmt.Errorf("--deny: %w", err)
 	}
+	p.Deny = deny
 	inf, err := synth.ParseInfer(f.infer)
 	if err != nil {
 		return p, fmt.Errorf("--infer: %w", err)
@@ -89,10 +80,37 @@ func (f *recordFlags) policy() (synth.Policy, error) {
 	if p.NoNewPrivileges != nil && (p.Runtime == "" || p.Runtime == synth.RuntimeNone) {
 		return p, errors.New("--no-new-privileges: needs --runtime (it picks that runtime's list)")
 	}
-	if err := synth.CheckPolicy(synth.Policy{Runtime: p.Runtime, NoNewPrivileges: p.NoNewPrivileges}); err != nil {
+	// The denies and the inference are checked above, each for its flag:
+	// what the whole policy can still fail on is the runtime.
+	if err := synth.CheckPolicy(p); err != nil {
 		return p, fmt.Errorf("--runtime: %w", err)
 	}
 	return p, nil
+}
+
+// denyList is --deny as the policy takes it: the names, io_uring added
+// with --args unless --deny was given, io_uring expanded into its
+// syscalls; an error names every unknown syscall.
+func (f *recordFlags) denyList() ([]string, error) {
+	var deny []string
+	for _, n := range strings.Split(f.deny, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			deny = append(deny, n)
+		}
+	}
+	if f.args && (f.fs == nil || !f.fs.Changed("deny")) {
+		// An argument-pinned profile that allows io_uring promises what
+		// it cannot keep: a ring opens any socket or file, unfiltered.
+		deny = append(deny, "io_uring")
+	}
+	deny = synth.ExpandDeny(deny)
+	var errs []error
+	for _, n := range deny {
+		if err := recording.CheckName(n); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return deny, errors.Join(errs...)
 }
 
 // optBool is a bool flag that can also be left unset.
@@ -132,32 +150,32 @@ type traced struct {
 // trace runs args under the tracer with stdio passed through and returns
 // what it recorded.
 func (f *recordFlags) trace(args []string) traced {
-	path, status, err := resolveCmd(args[0])
+	path, status, err := workload.ResolveCmd(args[0])
 	if err != nil {
 		return traced{status: status, err: err}
 	}
 	env := os.Environ()
 	w := tracer.Workload{Path: path, Args: args, Files: []*os.File{os.Stdin, os.Stdout, os.Stderr}}
 	if f.user != "" {
-		cred, uenv, err := lookupUser(f.user)
+		cred, uenv, err := workload.LookupUser(f.user)
 		if err != nil {
 			return traced{status: exitFailure, err: err}
 		}
 		w.Credential = cred
-		env = withEnv(env, uenv)
+		env = workload.WithEnv(env, uenv)
 	}
 	w.Env = env
 
-	fwd := forwardSignals()
-	defer fwd.stop()
-	t, run, status, err := startTraced(tracer.Config{MaxProcs: f.maxProcs, FilteredOnly: f.underSeccomp, Args: f.args}, w)
+	fwd := workload.ForwardSignals()
+	defer fwd.Stop()
+	t, run, status, err := workload.StartTraced(tracer.Config{MaxProcs: f.maxProcs, FilteredOnly: f.underSeccomp, Args: f.args}, w)
 	if t != nil {
 		defer t.Close()
 	}
 	if err != nil {
 		return traced{status: status, err: err}
 	}
-	fwd.to(run.Pid(), run.Signal)
+	fwd.To(run.Pid(), run.Signal)
 	rec, err := run.Wait()
 	if err != nil {
 		return traced{status: exitFailure, err: err}
@@ -165,42 +183,11 @@ func (f *recordFlags) trace(args []string) traced {
 	return traced{rec: rec, files: t.Files(), status: rec.Exit.Status()}
 }
 
-// startTraced starts w under a new tracer. A file the kernel cannot execute
-// (ENOEXEC: a script without "#!") is run with /bin/sh, as execvp(3) and
-// the shells do; a tracer records one workload, so that takes a new one.
-// On error the status says whose failure it was (125, 126, 127).
-func startTraced(cfg tracer.Config, w tracer.Workload) (*tracer.Tracer, *tracer.Run, int, error) {
-	for {
-		t, err := tracer.New(cfg)
-		if err != nil {
-			return nil, nil, exitFailure, err
-		}
-		run, err := t.Start(w)
-		if err == nil {
-			return t, run, 0, nil
-		}
-		t.Close()
-		if errors.Is(err, syscall.ENOEXEC) && w.Path != shellPath {
-			w.Path, w.Args = shellPath, shellArgs(w.Path, w.Args)
-			continue
-		}
-		return nil, nil, startStatus(err), fmt.Errorf("%s: %w", w.Args[0], err)
-	}
-}
-
-func init() {
-	var (
-		rf         recordFlags
-		output     string
-		reportPath string
-		recPath    string
-		diff       bool
-	)
-	c := &command{
-		Name:      "record",
-		UsageLine: "record [-o FILE] [--report FILE] [--deny LIST] [--user USER[:GROUP]] [--runtime R] [--args] -- CMD [ARG...]",
-		Short:     "trace CMD's process tree and write the smallest profile that lets it run",
-		Long: `
+var cmdRecord = &command{
+	Name:      "record",
+	UsageLine: "record [-o FILE] [--report FILE] [--deny LIST] [--user USER[:GROUP]] [--runtime R] [--args] -- CMD [ARG...]",
+	Short:     "trace CMD's process tree and write the smallest profile that lets it run",
+	Long: `
 Record runs CMD under an eBPF tracer that sees every syscall of CMD, of every
 thread it starts and of every descendant, from CMD's first execve until the
 last process of the tree exits; nothing else on the host is counted. It then
@@ -252,63 +239,68 @@ sees. See docs/args.md and docs/io_uring.md.
 A workload that uses io_uring gets a warning (and "io_uring" in the
 report): a profile that allows io_uring does not bind what the ring does.
 --deny memfd_create,userfaultfd,io_uring denies it.`,
-		Example: `	seccompgen record -o app.json -- ./app --port 8080
+	Example: `	seccompgen record -o app.json -- ./app --port 8080
 	seccompgen record --report why.json --deny memfd_create,ptrace -o app.json -- make test
 	sudo seccompgen record --user nobody -o ls.json -- ls -l /
 	seccompgen record --runtime runc --no-new-privileges -o probe.json -- ./probe
 	seccompgen record --args -o app.json -- ./app`,
-		UsageExit: exitFailure,
-	}
-	c.Flags = pflag.NewFlagSet("record", pflag.ContinueOnError)
-	c.Flags.StringVarP(&output, "output", "o", "", "write the profile to `FILE` (\"-\" or unset: stdout)")
-	c.Flags.StringVar(&reportPath, "report", "", "write a JSON report to `FILE`: every syscall with count, ABI, first pid/comm and why it is in; the executables and libraries the tree ran")
-	c.Flags.StringVar(&recPath, "save-recording", "", "also save the raw recording to `FILE`")
-	c.Flags.BoolVar(&diff, "diff", false, "print how the profile compares with Docker's default profile to stderr")
-	rf.register(c.Flags)
-	c.Run = func(args []string) int {
-		if len(args) == 0 {
-			return usageError(c, "no command to record (want: record [flags] -- CMD [ARG...])")
-		}
-		pol, err := rf.policy()
-		if err != nil {
-			return usageError(c, "%v", err)
-		}
-		// Fail before a long run, not after it, when the outputs cannot be written.
-		if output == "" {
-			output = "-"
-		}
-		outs := recordOutputs{
-			profile: &outfile.File{Flag: "-o", Path: output},
-			report:  &outfile.File{Flag: "--report", Path: reportPath},
-			rec:     &outfile.File{Flag: "--save-recording", Path: recPath},
-		}
-		if err := outfile.Prepare(outs.profile, outs.report, outs.rec); err != nil {
-			return outputError(c, err)
-		}
-		tr := rf.trace(args)
-		if tr.err != nil {
-			fmt.Fprintf(os.Stderr, "seccompgen record: %v\n", tr.err)
-			return tr.status
-		}
-		defer tr.files.Close()
-		if err := writeOutputs(tr.rec, tr.files, pol, outs, diff); err != nil {
-			fmt.Fprintf(os.Stderr, "seccompgen record: %v\n", err)
-			return exitFailure
-		}
-		return tr.status
-	}
-	register(c)
+	UsageExit: exitFailure,
+	AddFlags:  recordOpts.register,
+	Run:       recordOpts.run,
 }
 
-// outputError reports an error of outfile.Prepare: a usage error, or an
-// output that cannot be written.
-func outputError(c *command, err error) int {
-	var ue *outfile.UsageError
-	if errors.As(err, &ue) {
+// recordCmdFlags are record's flags: recordFlags, shared with check, and
+// its outputs.
+type recordCmdFlags struct {
+	rf         recordFlags
+	output     string
+	reportPath string
+	recPath    string
+	diff       bool
+}
+
+var recordOpts recordCmdFlags
+
+func (f *recordCmdFlags) register(fs *pflag.FlagSet) {
+	fs.StringVarP(&f.output, "output", "o", "", "write the profile to `FILE` (\"-\" or unset: stdout)")
+	fs.StringVar(&f.reportPath, "report", "", "write a JSON report to `FILE`: every syscall with count, ABI, first pid/comm and why it is in; the executables and libraries the tree ran")
+	fs.StringVar(&f.recPath, "save-recording", "", "also save the raw recording to `FILE`")
+	fs.BoolVar(&f.diff, "diff", false, "print how the profile compares with Docker's default profile to stderr")
+	f.rf.register(fs)
+}
+
+func (f *recordCmdFlags) run(c *command, args []string) int {
+	if len(args) == 0 {
+		return usageError(c, "no command to record (want: record [flags] -- CMD [ARG...])")
+	}
+	pol, err := f.rf.policy()
+	if err != nil {
 		return usageError(c, "%v", err)
 	}
-	fmt.Fprintf(os.Stderr, "seccompgen %s: %v\n", c.Name, err)
-	return c.UsageExit
+	// Fail before a long run, not after it, when the outputs cannot be written.
+	output := f.output
+	if output == "" {
+		output = "-"
+	}
+	outs := recordOutputs{
+		profile: &outfile.File{Flag: "-o", Path: output},
+		report:  &outfile.File{Flag: "--report", Path: f.reportPath},
+		rec:     &outfile.File{Flag: "--save-recording", Path: f.recPath},
+	}
+	if err := outfile.Prepare(outs.profile, outs.report, outs.rec); err != nil {
+		return outputError(c, err)
+	}
+	tr := f.rf.trace(args)
+	if tr.err != nil {
+		fmt.Fprintf(os.Stderr, "seccompgen record: %v\n", tr.err)
+		return tr.status
+	}
+	defer tr.files.Close()
+	if err := writeOutputs(tr.rec, tr.files, pol, outs, f.diff); err != nil {
+		fmt.Fprintf(os.Stderr, "seccompgen record: %v\n", err)
+		return exitFailure
+	}
+	return tr.status
 }
 
 // recordOutputs are the files record writes, prepared.

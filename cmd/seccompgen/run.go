@@ -3,28 +3,23 @@ package main
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"syscall"
 
 	"github.com/spf13/pflag"
 
 	"github.com/seccompgen/seccompgen/internal/outfile"
+	"github.com/seccompgen/seccompgen/internal/workload"
 	"github.com/seccompgen/seccompgen/profiles"
 	"github.com/seccompgen/seccompgen/recording"
 	"github.com/seccompgen/seccompgen/tracer"
 	"github.com/seccompgen/seccompgen/verify"
 )
 
-func init() {
-	var (
-		profilePath string
-		complain    bool
-	)
-	c := &command{
-		Name:      "run",
-		UsageLine: "run --profile FILE [--complain] -- CMD [ARG...]",
-		Short:     "run CMD with a profile enforced, or in complain mode to see what it would deny",
-		Long: `
+var cmdRun = &command{
+	Name:      "run",
+	UsageLine: "run --profile FILE [--complain] -- CMD [ARG...]",
+	Short:     "run CMD with a profile enforced, or in complain mode to see what it would deny",
+	Long: `
 Run runs CMD with the seccomp profile FILE enforced by the kernel. The profile
 is compiled with libseccomp exactly as runc compiles it and installed, with
 no_new_privs, in a small launcher that then executes CMD: CMD and all its
@@ -50,30 +45,41 @@ SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to seccompgen are forwarded to CMD;
 a ^C typed on the terminal reaches CMD once, from the terminal. Every
 descriptor seccompgen inherited reaches CMD at its own number
 (docs/signals.md).`,
-		Example: `	seccompgen run --profile app.json -- ./app --port 8080
+	Example: `	seccompgen run --profile app.json -- ./app --port 8080
 	seccompgen run --complain --profile app.json -- ./app --selftest`,
-		UsageExit: exitFailure,
+	UsageExit: exitFailure,
+	AddFlags:  runOpts.register,
+	Run:       runOpts.run,
+}
+
+// runFlags are run's flags.
+type runFlags struct {
+	profilePath string
+	complain    bool
+}
+
+var runOpts runFlags
+
+func (f *runFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.profilePath, "profile", "", "the seccomp profile to enforce (OCI or Docker format, or docker-default)")
+	fs.BoolVar(&f.complain, "complain", false, "do not enforce: trace CMD and report what the profile would deny (exit 1 if anything)")
+}
+
+func (f *runFlags) run(c *command, args []string) int {
+	if f.profilePath == "" {
+		return usageError(c, "--profile is required")
 	}
-	c.Flags = pflag.NewFlagSet("run", pflag.ContinueOnError)
-	c.Flags.StringVar(&profilePath, "profile", "", "the seccomp profile to enforce (OCI or Docker format, or docker-default)")
-	c.Flags.BoolVar(&complain, "complain", false, "do not enforce: trace CMD and report what the profile would deny (exit 1 if anything)")
-	c.Run = func(args []string) int {
-		if profilePath == "" {
-			return usageError(c, "--profile is required")
-		}
-		if err := outfile.CheckName("--profile", profilePath); err != nil {
-			return usageError(c, "%v", err)
-		}
-		if len(args) == 0 {
-			return usageError(c, "no command to run (want: run --profile FILE -- CMD [ARG...])")
-		}
-		status, err := runConfined(profilePath, complain, args)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "seccompgen run: %v\n", err)
-		}
-		return status
+	if err := outfile.CheckName("--profile", f.profilePath); err != nil {
+		return usageError(c, "%v", err)
 	}
-	register(c)
+	if len(args) == 0 {
+		return usageError(c, "no command to run (want: run --profile FILE -- CMD [ARG...])")
+	}
+	status, err := runConfined(f.profilePath, f.complain, args)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "seccompgen run: %v\n", err)
+	}
+	return status
 }
 
 // runConfined runs args under the profile and returns the status to exit
@@ -83,79 +89,25 @@ func runConfined(profilePath string, complain bool, args []string) (int, error) 
 	if err != nil {
 		return exitFailure, err
 	}
-	if w := prof.DefaultWarning(); w != "" {
-		fmt.Fprintf(os.Stderr, "seccompgen run: warning: %s: %s\n", profilePath, w)
-	}
-	enforced := prof
-	if complain {
-		enforced = prof.LogMode()
-	} else if !set(prof.Allowed())["execve"] && !set(prof.Conditional())["execve"] {
-		// Under such a profile the launcher could not even say why CMD
-		// did not start.
-		return exitNoExec, fmt.Errorf("%s does not allow execve: seccompgen installs the filter before it executes CMD, so the profile must allow execve", profilePath)
-	}
-	prog, flags, err := profiles.Compile(enforced)
-	if err != nil {
-		return exitFailure, err
-	}
-	path, status, err := resolveCmd(args[0])
+	prog, flags, status, err := compileFilter(prof, profilePath, complain)
 	if err != nil {
 		return status, err
 	}
-	self, err := os.Executable()
+	path, status, err := workload.ResolveCmd(args[0])
 	if err != nil {
-		return exitFailure, fmt.Errorf("find seccompgen's own binary for the launcher: %w", err)
+		return status, err
 	}
-	r, w, err := os.Pipe()
+	l, err := workload.NewLauncher(prog, flags, path, args)
 	if err != nil {
 		return exitFailure, err
 	}
-	defer r.Close()
-	// The launcher inherits the filter's pipe at the number it has here:
-	// a descriptor seccompgen opened, so it takes no number that CMD is to
-	// inherit. Files stays stdio only, so every descriptor seccompgen was
-	// given passes through untouched at its own number.
-	filterFD, err := inheritable(r)
-	if err != nil {
-		w.Close()
-		return exitFailure, err
-	}
-	go func() {
-		w.Write(prog) // the launcher reports a short program
-		w.Close()
-	}()
-	launcher := append([]string{"seccompgen", "__exec", "--filter-fd", strconv.Itoa(filterFD), "--seccomp-flags", strconv.FormatUint(uint64(flags), 10), "--", path}, args...)
-	files := []*os.File{os.Stdin, os.Stdout, os.Stderr}
-
-	fwd := forwardSignals()
-	defer fwd.stop()
+	defer l.Close()
+	fwd := workload.ForwardSignals()
+	defer fwd.Stop()
 	if !complain {
-		proc, err := os.StartProcess(self, launcher, &os.ProcAttr{Env: os.Environ(), Files: files})
-		if err != nil {
-			return exitFailure, fmt.Errorf("start the launcher: %w", err)
-		}
-		r.Close()
-		fwd.to(proc.Pid, func(s os.Signal) { signalProcess(proc.Pid, s.(syscall.Signal)) })
-		st, err := proc.Wait()
-		if err != nil {
-			return exitFailure, err
-		}
-		return exitStatus(st.Sys().(syscall.WaitStatus)), nil
+		return enforce(l, fwd)
 	}
-
-	t, err := tracer.New(tracer.Config{})
-	if err != nil {
-		return exitFailure, err
-	}
-	defer t.Close()
-	// The launcher's own exec is not CMD's: skip it.
-	run, err := t.Start(tracer.Workload{Path: self, Args: launcher, Env: os.Environ(), Files: files, SkipExecs: 1})
-	if err != nil {
-		return exitFailure, fmt.Errorf("start the launcher: %w", err)
-	}
-	r.Close()
-	fwd.to(run.Pid(), run.Signal)
-	rec, err := run.Wait()
+	rec, err := traceLauncher(l, fwd)
 	if err != nil {
 		return exitFailure, err
 	}
@@ -165,11 +117,63 @@ func runConfined(profilePath string, complain bool, args []string) (int, error) 
 	return rec.Exit.Status(), nil
 }
 
-func exitStatus(ws syscall.WaitStatus) int {
-	if ws.Signaled() {
-		return 128 + int(ws.Signal())
+// compileFilter compiles the filter the launcher installs: prof, or in
+// complain mode prof logging instead of denying. It warns about a profile
+// that confines little and refuses one that does not allow execve.
+func compileFilter(prof *profiles.Profile, name string, complain bool) ([]byte, uint, int, error) {
+	if w := prof.DefaultWarning(); w != "" {
+		fmt.Fprintf(os.Stderr, "seccompgen run: warning: %s: %s\n", name, w)
 	}
-	return ws.ExitStatus()
+	enforced := prof
+	if complain {
+		enforced = prof.LogMode()
+	} else if !set(prof.Allowed())["execve"] && !set(prof.Conditional())["execve"] {
+		// Under such a profile the launcher could not even say why CMD
+		// did not start.
+		return nil, 0, exitNoExec, fmt.Errorf("%s does not allow execve: seccompgen installs the filter before it executes CMD, so the profile must allow execve", name)
+	}
+	prog, flags, err := profiles.Compile(enforced)
+	if err != nil {
+		return nil, 0, exitFailure, err
+	}
+	return prog, flags, 0, nil
+}
+
+// stdio are the only files the launcher is given explicitly: every other
+// descriptor seccompgen inherited passes on at its own number.
+func stdio() []*os.File { return []*os.File{os.Stdin, os.Stdout, os.Stderr} }
+
+// enforce starts the launcher, which confines CMD, and waits for it.
+func enforce(l *workload.Launcher, fwd *workload.Forwarder) (int, error) {
+	proc, err := os.StartProcess(l.Path, l.Argv, &os.ProcAttr{Env: os.Environ(), Files: stdio()})
+	if err != nil {
+		return exitFailure, fmt.Errorf("start the launcher: %w", err)
+	}
+	l.Started()
+	fwd.To(proc.Pid, func(s os.Signal) { workload.SignalProcess(proc.Pid, s.(syscall.Signal)) })
+	st, err := proc.Wait()
+	if err != nil {
+		return exitFailure, err
+	}
+	return workload.ExitStatus(st.Sys().(syscall.WaitStatus)), nil
+}
+
+// traceLauncher starts the launcher, which installs the logging filter,
+// under the tracer and returns what CMD did.
+func traceLauncher(l *workload.Launcher, fwd *workload.Forwarder) (*recording.Recording, error) {
+	t, err := tracer.New(tracer.Config{})
+	if err != nil {
+		return nil, err
+	}
+	defer t.Close()
+	// The launcher's own exec is not CMD's: skip it.
+	run, err := t.Start(tracer.Workload{Path: l.Path, Args: l.Argv, Env: os.Environ(), Files: stdio(), SkipExecs: 1})
+	if err != nil {
+		return nil, fmt.Errorf("start the launcher: %w", err)
+	}
+	l.Started()
+	fwd.To(run.Pid(), run.Signal)
+	return run.Wait()
 }
 
 // complaints prints what the profile would have denied of rec and returns
@@ -178,12 +182,4 @@ func complaints(w *os.File, prof *profiles.Profile, name string, rec *recording.
 	r := verify.Check(prof, verify.Needs(rec), verify.Options{})
 	fmt.Fprint(w, r.ComplainText(name, len(rec.Syscalls)))
 	return len(r.Refusals)
-}
-
-func set(names []string) map[string]bool {
-	m := make(map[string]bool, len(names))
-	for _, n := range names {
-		m[n] = true
-	}
-	return m
 }

@@ -1,70 +1,18 @@
-package main
+package workload
 
 import (
-	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"os/user"
 	"strconv"
 	"strings"
 	"syscall"
 )
 
-// resolveCmd finds CMD as a shell would and returns the status to exit
-// with when it cannot be run: 127 not found, 126 found but not executable.
-func resolveCmd(name string) (string, int, error) {
-	path, err := exec.LookPath(name)
-	if err == nil {
-		return path, 0, nil
-	}
-	if errors.Is(err, exec.ErrDot) {
-		return "", exitNotFound, fmt.Errorf("%s: not found in PATH (it is in the current directory: run ./%s)", name, name)
-	}
-	if errors.Is(err, os.ErrPermission) {
-		return "", exitNoExec, fmt.Errorf("%s: permission denied (is it executable? chmod +x %s)", name, name)
-	}
-	if fi, serr := os.Stat(name); serr == nil && strings.Contains(name, "/") {
-		if fi.IsDir() {
-			return "", exitNoExec, fmt.Errorf("%s: is a directory", name)
-		}
-		return "", exitNoExec, fmt.Errorf("%s: not executable (chmod +x %s)", name, name)
-	}
-	return "", exitNotFound, fmt.Errorf("%s: command not found", name)
-}
-
-// shellPath runs the files execve refuses with ENOEXEC, as execvp(3) does.
-const shellPath = "/bin/sh"
-
-// shellArgs is the argv execvp(3) gives /bin/sh for a file without "#!":
-// the shell, the file's path, then the arguments after argv[0].
-func shellArgs(path string, argv []string) []string {
-	out := []string{shellPath, path}
-	if len(argv) > 1 {
-		out = append(out, argv[1:]...)
-	}
-	return out
-}
-
-// startStatus maps an error from starting CMD to the status to exit with:
-// execve's own (os.StartProcess's fork/exec) to 126 or 127, anything else
-// (the tracer could not be armed for it) to 125, seccompgen's own failure.
-func startStatus(err error) int {
-	var pe *os.PathError
-	if !errors.As(err, &pe) || pe.Op != "fork/exec" {
-		return exitFailure
-	}
-	if errors.Is(err, syscall.ENOENT) {
-		return exitNotFound
-	}
-	return exitNoExec
-}
-
-// lookupUser resolves USER[:GROUP] (names or numbers) into credentials and
+// LookupUser resolves USER[:GROUP] (names or numbers) into credentials and
 // the environment a login as that user would have. The primary group is
 // GROUP if given, else the user's; the supplementary groups are the groups
 // that list the user as a member, without the user's own primary group.
-func lookupUser(spec string) (*syscall.Credential, []string, error) {
+func LookupUser(spec string) (*syscall.Credential, []string, error) {
 	name, group, hasGroup := strings.Cut(spec, ":")
 	u, err := user.Lookup(name)
 	if err != nil {
@@ -107,9 +55,9 @@ func lookupUser(spec string) (*syscall.Credential, []string, error) {
 	return cred, env, nil
 }
 
-// withEnv returns base with the variables of over replacing any of the same
+// WithEnv returns base with the variables of over replacing any of the same
 // name.
-func withEnv(base, over []string) []string {
+func WithEnv(base, over []string) []string {
 	drop := map[string]bool{}
 	for _, kv := range over {
 		k, _, _ := strings.Cut(kv, "=")

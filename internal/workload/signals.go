@@ -1,4 +1,4 @@
-package main
+package workload
 
 import (
 	"os"
@@ -59,10 +59,10 @@ func forwardable(e sigEvent, leader, sameGroup bool) bool {
 	return e.sig == syscall.SIGHUP && leader
 }
 
-// forwarder passes forwardedSignals on to the workload. It subscribes
+// Forwarder passes forwardedSignals on to the workload. It subscribes
 // before the workload starts: a signal that arrives in between is held
 // and delivered as soon as the workload exists.
-type forwarder struct {
+type Forwarder struct {
 	events <-chan sigEvent
 	stopFn func()
 	target chan target
@@ -77,7 +77,9 @@ type target struct {
 	send func(os.Signal)
 }
 
-func forwardSignals() *forwarder {
+// ForwardSignals starts forwarding; Forwarder.To names the workload once
+// it is started, Stop ends it.
+func ForwardSignals() *Forwarder {
 	// A signal seccompgen was started with ignored (nohup's SIGHUP) stays
 	// ignored, and CMD inherits that.
 	var sigs []syscall.Signal
@@ -87,7 +89,7 @@ func forwardSignals() *forwarder {
 		}
 	}
 	events, stop := catchSignals(sigs)
-	f := &forwarder{
+	f := &Forwarder{
 		events: events,
 		stopFn: stop,
 		target: make(chan target, 1),
@@ -97,7 +99,7 @@ func forwardSignals() *forwarder {
 	return f
 }
 
-func (f *forwarder) loop() {
+func (f *Forwarder) loop() {
 	var to *target
 	var held []sigEvent
 	for {
@@ -139,19 +141,19 @@ func mustSid() int {
 	return sid
 }
 
-// to starts delivering to send, for the workload whose first process is
+// To starts delivering to send, for the workload whose first process is
 // pid; held signals first.
-func (f *forwarder) to(pid int, send func(os.Signal)) { f.target <- target{pid: pid, send: send} }
+func (f *Forwarder) To(pid int, send func(os.Signal)) { f.target <- target{pid: pid, send: send} }
 
-// stop ends forwarding; signals get their default effect again.
-func (f *forwarder) stop() {
+// Stop ends forwarding; signals get their default effect again.
+func (f *Forwarder) Stop() {
 	f.stopFn()
 	close(f.done)
 }
 
-// signalProcess sends sig to pid and continues pid if it is stopped, so
+// SignalProcess sends sig to pid and continues pid if it is stopped, so
 // that it acts on sig.
-func signalProcess(pid int, sig syscall.Signal) error {
+func SignalProcess(pid int, sig syscall.Signal) error {
 	if err := unix.Kill(pid, sig); err != nil {
 		return err
 	}
