@@ -29,6 +29,10 @@ type Options struct {
 	CacheDir string
 	// NoCache analyses every file afresh and writes nothing.
 	NoCache bool
+	// Trace appends to each import's explanation the chain of functions
+	// inside the library that leads to the syscall, as in
+	// "prog → libc.so.6:fork [fork → arch_fork]": slower, for debugging.
+	Trace bool
 }
 
 // Syscall is one syscall the analysed code can make.
@@ -296,6 +300,13 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 		}
 		return nil, nil
 	}
+	cuts := map[*object][]bool{}
+	cutOf := func(o *object) []bool {
+		if cuts[o] == nil {
+			cuts[o] = cutSet(o, cut)
+		}
+		return cuts[o]
+	}
 	unbound := map[*object]int{}
 	for _, o := range scope {
 		if !precise(o) {
@@ -315,6 +326,11 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 				// The resolver picks one of the implementations whose
 				// address it takes: reach them all.
 				funcs = l.Funcs[e.Func].Refs
+			}
+			// Calling abort() & co. only dies.
+			funcs = slices.DeleteFunc(slices.Clone(funcs), func(f int32) bool { return cutOf(l)[f] })
+			if len(funcs) == 0 {
+				continue
 			}
 			roots[l] = append(roots[l], root{funcs, fmt.Sprintf("%s → %s:%s", base(o), base(l), e.Name), 0})
 		}
@@ -338,11 +354,16 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 	// ld.so's own start-up: what its entry point reaches, following the
 	// functions whose address reachable code takes (dl_main is passed to
 	// _dl_sysdep_start as a pointer).
+	// What libc reaches through those pointers (dlopen, NSS, gconv) is
+	// what the functions _rtld_global_ro points to reach: the loader.
 	var loader nrset
 	if ldso != nil && ldso.Entry >= 0 {
-		loader = closure(ldso, cutSet(ldso, cut), 0)[ldso.Entry].nrs
-		for _, nr := range loader.list() {
+		reach := closure(ldso, cutOf(ldso), 0)
+		for _, nr := range reach[ldso.Entry].nrs.list() {
 			c.add(nr, base(ldso)+" (start-up)", 1000)
+		}
+		for _, h := range ldso.Hooks {
+			loader.or(&reach[h].nrs)
 		}
 	}
 	for _, o := range scope {
@@ -350,7 +371,7 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 		if len(rs) == 0 {
 			continue
 		}
-		cs := cutSet(o, cut)
+		cs := cutOf(o)
 		installed := uint64(0)
 		for _, t := range o.Defaults {
 			installed |= 1 << t
@@ -376,14 +397,22 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 			}
 			rank := r.rank + u.nrs.count()
 			for _, nr := range u.nrs.list() {
-				c.add(nr, r.via, rank)
+				via := r.via
+				if a.opts.Trace {
+					via += " [" + strings.Join(path(o, cs, installed, r.funcs, int32(nr)), " → ") + "]"
+				}
+				c.add(nr, via, rank)
 			}
 			for i, m := range models {
 				if u.models&(1<<i) == 0 {
 					continue
 				}
+				via := fmt.Sprintf("%s (%s)", r.via, m.why)
+				if a.opts.Trace {
+					via += " [" + strings.Join(path(o, cs, installed, r.funcs, int32(-1-i)), " → ") + "]"
+				}
 				for _, nr := range loader.list() {
-					c.add(nr, fmt.Sprintf("%s (%s)", r.via, m.why), rank+1000)
+					c.add(nr, via, rank+1000)
 				}
 			}
 		}

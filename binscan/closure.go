@@ -82,7 +82,7 @@ var models = []model{
 // the installed vtables.
 func closure(o *object, cut []bool, installed uint64) []reach {
 	n := len(o.Funcs)
-	disp := n // a pseudo-node: the vtable dispatch
+	disp := n // the pseudo-node of the vtable dispatch
 	own := make([]reach, n+1)
 	for i := range o.Funcs {
 		f := &o.Funcs[i]
@@ -99,33 +99,7 @@ func closure(o *object, cut []bool, installed uint64) []reach {
 		}
 		own[i].models = modelsOf(f)
 	}
-	succ := func(v int, visit func(int)) {
-		if v == disp {
-			for t, fs := range o.Tables {
-				if installed&(1<<t) != 0 {
-					for _, f := range fs {
-						visit(int(f))
-					}
-				}
-			}
-			return
-		}
-		f := &o.Funcs[v]
-		for _, c := range f.Calls {
-			visit(int(c))
-		}
-		for _, c := range f.Refs {
-			visit(int(c))
-		}
-		for _, r := range f.IRel {
-			for _, c := range o.Funcs[r].Refs {
-				visit(int(c))
-			}
-		}
-		if f.Dispatch {
-			visit(disp)
-		}
-	}
+	succ := func(v int, visit func(int)) { succ(o, installed, v, visit) }
 	// Tarjan's strongly connected components; every member of a component
 	// reaches the same set.
 	index := make([]int32, n+1)
@@ -195,6 +169,94 @@ func closure(o *object, cut []bool, installed uint64) []reach {
 		out[v] = comps[comp[v]]
 	}
 	return out
+}
+
+// succ calls visit for every function v calls, jumps to or takes the
+// address of; the pseudo-node len(o.Funcs) is the stdio vtable dispatch,
+// which reaches the functions of the installed vtables.
+func succ(o *object, installed uint64, v int, visit func(int)) {
+	disp := len(o.Funcs)
+	if v == disp {
+		for t, fs := range o.Tables {
+			if installed&(1<<t) != 0 {
+				for _, f := range fs {
+					visit(int(f))
+				}
+			}
+		}
+		return
+	}
+	f := &o.Funcs[v]
+	for _, c := range f.Calls {
+		visit(int(c))
+	}
+	// A function whose address reachable code takes may be called
+	// through the pointer (pthread_create's start_thread, sigaction's
+	// __restore_rt, ld.so's dl_main).
+	for _, c := range f.Refs {
+		visit(int(c))
+	}
+	// An IRELATIVE PLT slot runs one of the implementations its resolver
+	// takes the address of.
+	for _, r := range f.IRel {
+		for _, c := range o.Funcs[r].Refs {
+			visit(int(c))
+		}
+	}
+	if f.Dispatch {
+		visit(disp)
+	}
+}
+
+// path returns the shortest chain of functions from one of roots to a
+// function whose own code makes syscall nr (or calls into a model when nr
+// is -1-model), not entering cut functions.
+func path(o *object, cut []bool, installed uint64, roots []int32, nr int32) []string {
+	n := len(o.Funcs)
+	prev := make([]int32, n+1)
+	for i := range prev {
+		prev[i] = -2
+	}
+	var queue []int32
+	for _, r := range roots {
+		if prev[r] == -2 {
+			prev[r] = -1
+			queue = append(queue, r)
+		}
+	}
+	hit := func(v int32) bool {
+		if int(v) == n {
+			return false
+		}
+		f := &o.Funcs[v]
+		if nr < 0 {
+			return modelsOf(f)&(1<<(-1-nr)) != 0
+		}
+		return slices.Contains(f.Sites, nr) || slices.Contains(f.CallSites, nr)
+	}
+	for len(queue) > 0 {
+		v := queue[0]
+		queue = queue[1:]
+		if hit(v) {
+			var out []string
+			for ; v >= 0; v = prev[v] {
+				if int(v) == n {
+					out = append(out, "(stdio vtable)")
+				} else {
+					out = append(out, o.Funcs[v].name())
+				}
+			}
+			slices.Reverse(out)
+			return out
+		}
+		succ(o, installed, int(v), func(w int) {
+			if (w == n || !cut[w]) && prev[w] == -2 {
+				prev[w] = v
+				queue = append(queue, int32(w))
+			}
+		})
+	}
+	return nil
 }
 
 func modelsOf(f *fn) uint64 {

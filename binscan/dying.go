@@ -10,7 +10,7 @@ import "slices"
 var dyingSeed = []string{
 	"abort", "__libc_fatal", "__assert_fail", "__assert_perror_fail",
 	"__chk_fail", "__stack_chk_fail", "__stack_chk_fail_local", "__fortify_fail",
-	"__libc_message",
+	"__libc_message", "_dl_fatal_printf",
 }
 
 // noreturnImports never return to their caller; whether they die is

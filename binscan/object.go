@@ -35,6 +35,7 @@ type object struct {
 	Defaults  []int32   // vtables installed by initialised data (stdin, stdout, stderr)
 	Init      []int32   // constructors and destructors
 	AtExit    []int32   // functions in glibc's __libc_atexit section, run by exit
+	Hooks     []int32   // ld.so: the functions _rtld_global_ro points to (libc calls them: _dl_open, ...)
 	Entry     int32     // function at e_entry, or -1
 	Sites     int       // syscall instructions
 	Unres     int       // syscall instructions and wrapper calls whose number is unknown

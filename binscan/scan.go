@@ -434,6 +434,15 @@ func (b *builder) roots() {
 			}
 		}
 	}
+	// ld.so hands libc its loader through function pointers in
+	// _rtld_global_ro: dlopen, NSS and gconv reach ld.so only that way.
+	for _, s := range b.dynsyms {
+		if s.Name == "_rtld_global_ro" && elf.ST_TYPE(s.Info) == elf.STT_OBJECT {
+			for a := s.Value; a+8 <= s.Value+s.Size; a += 8 {
+				add(&o.Hooks, b.word(a))
+			}
+		}
+	}
 	if s := b.ef.Section("__libc_atexit"); s != nil {
 		for a := s.Addr; a+8 <= s.Addr+s.Size; a += 8 {
 			add(&o.AtExit, b.word(a))

@@ -20,10 +20,11 @@ func main() {
 	nocut := flag.Bool("nocut", false, "follow every path, dying ones included")
 	all := flag.Bool("all", false, "print every explanation kept, not just the first")
 	brief := flag.Bool("brief", false, "print one line per binary")
+	trace := flag.Bool("trace", false, "show the chain of functions inside each library")
 	flag.Parse()
 	status := 0
 	for _, p := range flag.Args() {
-		opts := binscan.Options{NoCache: *nocache}
+		opts := binscan.Options{NoCache: *nocache, Trace: *trace}
 		if *loaded != "" {
 			opts.Loaded = strings.Split(*loaded, ",")
 		}
