@@ -139,6 +139,9 @@ func (a *analyzer) load(path string) (*object, error) {
 		if o, err = buildObject(path, f); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
+		if !precise(o) {
+			compact(o)
+		}
 		if !a.opts.NoCache {
 			// A cache that cannot be written costs time, not results.
 			_ = cacheStore(a.dir, key, o)
