@@ -1,0 +1,512 @@
+package binscan
+
+import (
+	"debug/elf"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/seccompgen/seccompgen/recording"
+)
+
+// Options tune Analyze.
+type Options struct {
+	// Loaded are shared libraries the process loaded beyond what the
+	// executable's DT_NEEDED entries pull in (dlopen: NSS modules, Python
+	// extension modules, plugins), as the tracer saw them. Each is
+	// analysed like a needed library: its imports, its own dependencies.
+	Loaded []string
+	// Cut names the functions whose paths are not followed: nil means
+	// DefaultCut(false), or DefaultCut(true) when an analysed object
+	// imports pthread_cancel or pthread_exit. An empty, non-nil list cuts
+	// nothing at all (not even the functions that only die).
+	Cut []string
+	// CacheDir holds the per-build-ID analysis of each file;
+	// "" means os.UserCacheDir()/seccompgen/binscan.
+	CacheDir string
+	// NoCache analyses every file afresh and writes nothing.
+	NoCache bool
+	// Trace appends to each import's explanation the chain of functions
+	// inside the library that leads to the syscall, as in
+	// "prog → libc.so.6:fork [fork → arch_fork]": slower, for debugging.
+	Trace bool
+}
+
+// Syscall is one syscall the analysed code can make.
+type Syscall struct {
+	Nr   int
+	Name string
+	// Via gives up to three of the most specific explanations, such as
+	// "redis-server → libc.so.6:fsync" or "gohello: syscall site in
+	// runtime.futex".
+	Via []string
+}
+
+// Result is what Analyze found for one executable.
+type Result struct {
+	Binary string
+	// Kind is "dynamic", "static", "go", "shared" (a library given as the
+	// binary) or "other" (not x86-64: not analysed, see Notes).
+	Kind string
+	// Syscalls is sorted by number.
+	Syscalls []Syscall
+	// Libraries lists the shared libraries analysed, in load order.
+	Libraries []string
+	// Unresolved counts the syscall instructions and wrapper calls in the
+	// analysed code whose number data flow could not determine.
+	Unresolved int
+	Notes      []string
+}
+
+// Names returns the syscall names, sorted.
+func (r *Result) Names() []string {
+	out := make([]string, len(r.Syscalls))
+	for i, s := range r.Syscalls {
+		out[i] = s.Name
+	}
+	sort.Strings(out)
+	return out
+}
+
+// cancellation are the functions through which glibc unwinds a cancelled
+// or exiting thread: only a program that cancels threads or calls
+// pthread_exit takes those paths without dying.
+var cancellation = []string{
+	"__pthread_unwind", "__pthread_unwind_next", "__libc_unwind_link_get",
+	"_Unwind_ForcedUnwind", "_Unwind_Resume", "_Unwind_Backtrace", "_Unwind_RaiseException",
+}
+
+// DefaultCut returns the functions whose paths Analyze does not follow by
+// default: those a program calls only to die (abort, __libc_fatal,
+// __assert_fail, __chk_fail, __stack_chk_fail, __fortify_fail, ...), and,
+// unless cancels is set, glibc's cancellation unwinding.
+func DefaultCut(cancels bool) []string {
+	out := slices.Clone(dyingSeed)
+	if !cancels {
+		out = append(out, cancellation...)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// precise reports whether a library's exports are mapped one by one to
+// the syscalls they reach: glibc's own libraries, whose few indirect calls
+// are modelled. Any other library contributes every syscall its code
+// contains, since its internal function pointers are not followed.
+func precise(o *object) bool {
+	s := o.Soname
+	switch {
+	case strings.HasPrefix(s, "ld-linux"), strings.HasPrefix(s, "libnss_"):
+		return true
+	}
+	return slices.Contains([]string{"libc.so.6", "libpthread.so.0", "librt.so.1", "libm.so.6",
+		"libdl.so.2", "libresolv.so.2", "libutil.so.1", "libanl.so.1", "libmvec.so.1"}, s)
+}
+
+type analyzer struct {
+	opts Options
+	dir  string
+	objs map[string]*object
+}
+
+// load returns a file's analysis from the cache or by building it.
+func (a *analyzer) load(path string) (*object, error) {
+	if o, ok := a.objs[path]; ok {
+		return o, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	ef, err := elf.NewFile(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	key := cacheKey(buildID(ef), st)
+	var o *object
+	if !a.opts.NoCache {
+		o = cacheLoad(a.dir, key)
+	}
+	if o == nil {
+		if o, err = buildObject(path, f); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if !precise(o) {
+			compact(o)
+		}
+		if !a.opts.NoCache {
+			// A cache that cannot be written costs time, not results.
+			_ = cacheStore(a.dir, key, o)
+		}
+	}
+	o.Path = path
+	a.objs[path] = o
+	return o, nil
+}
+
+// Analyze returns the syscalls the executable at path, the libraries it
+// needs and opts.Loaded can make.
+func Analyze(path string, opts Options) (*Result, error) {
+	a := &analyzer{opts: opts, dir: opts.CacheDir, objs: map[string]*object{}}
+	if a.dir == "" && !opts.NoCache {
+		d, err := os.UserCacheDir()
+		if err != nil {
+			opts.NoCache, a.opts.NoCache = true, true
+		}
+		a.dir = filepath.Join(d, "seccompgen", "binscan")
+	}
+	exe, err := a.load(path)
+	if err != nil {
+		return nil, fmt.Errorf("binscan: %w", err)
+	}
+	res := &Result{Binary: path, Kind: exe.Kind}
+	c := newCollector(filepath.Base(path))
+	switch exe.Kind {
+	case kindOther:
+		res.Notes = append(res.Notes, fmt.Sprintf("%s: not analysed: binscan reads x86-64 ELF code only (this is a 32-bit or non-x86 file)", path))
+		return res, nil
+	case kindGo, kindStatic:
+		c.allSites(exe, filepath.Base(path))
+		res.Unresolved = exe.Unres
+		if exe.Kind == kindGo {
+			res.Notes = append(res.Notes, fmt.Sprintf("%s: Go binary (%s): every syscall site and constant passed to a syscall wrapper in the functions the linker kept", path, exe.GoVersion))
+		}
+	default:
+		if err := a.dynamic(exe, c, res); err != nil {
+			return nil, err
+		}
+	}
+	res.Syscalls = c.result()
+	return res, nil
+}
+
+// dynamic analyses an executable and the libraries it loads.
+func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
+	scope := []*object{exe}
+	seen := map[string]bool{exe.Path: true}
+	if exe.Soname != "" {
+		seen[exe.Soname] = true
+	}
+	r := newResolver()
+	var ldso *object
+	add := func(p string) {
+		rp, err := filepath.EvalSymlinks(p)
+		if err == nil {
+			p = rp
+		}
+		if seen[p] {
+			return
+		}
+		o, err := a.load(p)
+		if err != nil {
+			res.Notes = append(res.Notes, fmt.Sprintf("%s: not analysed: %v", p, err))
+			return
+		}
+		seen[p] = true
+		if o.Soname != "" {
+			if seen["so:"+o.Soname] {
+				return
+			}
+			seen["so:"+o.Soname] = true
+		}
+		scope = append(scope, o)
+	}
+	needs := func(from int) {
+		for i := from; i < len(scope); i++ {
+			o := scope[i]
+			for _, n := range o.Needed {
+				if seen["so:"+n] {
+					continue
+				}
+				p := r.find(n, o.Path, o.Runpath, o.Rpath, exe.Rpath)
+				if p == "" {
+					res.Notes = append(res.Notes, fmt.Sprintf("%s needs %s, which was not found: its syscalls are missing", filepath.Base(o.Path), n))
+					continue
+				}
+				add(p)
+			}
+		}
+	}
+	needs(0)
+	if exe.Interp != "" {
+		add(exe.Interp)
+	}
+	n := len(scope)
+	for _, p := range a.opts.Loaded {
+		add(p)
+	}
+	needs(n)
+	for _, o := range scope {
+		if strings.HasPrefix(o.Soname, "ld-linux") {
+			ldso = o
+		}
+		if o != exe {
+			res.Libraries = append(res.Libraries, o.Path)
+		}
+		res.Unresolved += o.Unres
+		if o.Kind == kindOther {
+			res.Notes = append(res.Notes, fmt.Sprintf("%s: not analysed: not x86-64 code", o.Path))
+		}
+	}
+
+	cut := a.opts.Cut
+	if cut == nil {
+		cancels := false
+		for _, o := range scope {
+			for _, m := range o.Imports {
+				cancels = cancels || m.Name == "pthread_cancel" || m.Name == "pthread_exit"
+			}
+		}
+		cut = DefaultCut(cancels)
+	}
+
+	// Roots: every import of every object, bound as ld.so binds it.
+	type root struct {
+		funcs []int32
+		via   string
+		rank  int // how specific the explanation is: lower is better
+	}
+	roots := map[*object][]root{}
+	exports := map[*object]map[string][]int{}
+	for _, o := range scope {
+		m := map[string][]int{}
+		for i, e := range o.Exports {
+			m[e.Name] = append(m[e.Name], i)
+		}
+		exports[o] = m
+	}
+	bind := func(m imp) (*object, *export) {
+		for _, o := range scope {
+			var fallback *export
+			for _, i := range exports[o][m.Name] {
+				e := &o.Exports[i]
+				switch {
+				case m.Version != "" && e.Version == m.Version:
+					return o, e
+				case m.Version == "" && !e.Hidden, e.Version == "":
+					if fallback == nil {
+						fallback = e
+					}
+				}
+			}
+			if fallback != nil {
+				return o, fallback
+			}
+		}
+		return nil, nil
+	}
+	cuts := map[*object][]bool{}
+	cutOf := func(o *object) []bool {
+		if cuts[o] == nil {
+			cuts[o] = cutSet(o, cut)
+		}
+		return cuts[o]
+	}
+	unbound := map[*object]int{}
+	for _, o := range scope {
+		if !precise(o) {
+			c.allSites(o, base(o))
+		}
+		for _, m := range o.Imports {
+			l, e := bind(m)
+			if l == nil {
+				unbound[o]++
+				continue
+			}
+			if !precise(l) {
+				continue // all its code is in already
+			}
+			funcs := []int32{e.Func}
+			if e.IFunc {
+				// The resolver picks one of the implementations whose
+				// address it takes: reach them all.
+				funcs = l.Funcs[e.Func].Refs
+			}
+			// Calling abort() & co. only dies.
+			funcs = slices.DeleteFunc(slices.Clone(funcs), func(f int32) bool { return cutOf(l)[f] })
+			if len(funcs) == 0 {
+				continue
+			}
+			roots[l] = append(roots[l], root{funcs, fmt.Sprintf("%s → %s:%s", base(o), base(l), e.Name), 0})
+		}
+	}
+	for _, o := range scope {
+		if !precise(o) {
+			continue
+		}
+		for _, f := range o.Init {
+			roots[o] = append(roots[o], root{[]int32{f}, fmt.Sprintf("%s (constructor %s)", base(o), o.Funcs[f].name()), 1000})
+		}
+		for _, f := range o.AtExit {
+			roots[o] = append(roots[o], root{[]int32{f}, fmt.Sprintf("%s (exit handler %s)", base(o), o.Funcs[f].name()), 1000})
+		}
+		for _, e := range o.Exports {
+			if e.Name == "__libc_early_init" {
+				roots[o] = append(roots[o], root{[]int32{e.Func}, fmt.Sprintf("ld.so start-up → %s:%s", base(o), e.Name), 1000})
+			}
+		}
+	}
+	// ld.so's own start-up: what its entry point reaches, following the
+	// functions whose address reachable code takes (dl_main is passed to
+	// _dl_sysdep_start as a pointer).
+	// What libc reaches through those pointers (dlopen, NSS, gconv) is
+	// what the functions _rtld_global_ro points to reach: the loader.
+	var loader nrset
+	if ldso != nil && ldso.Entry >= 0 {
+		reach := closure(ldso, cutOf(ldso), 0)
+		for _, nr := range reach[ldso.Entry].nrs.list() {
+			c.add(nr, base(ldso)+" (start-up)", 1000)
+		}
+		for _, h := range ldso.Hooks {
+			loader.or(&reach[h].nrs)
+		}
+	}
+	for _, o := range scope {
+		rs := roots[o]
+		if len(rs) == 0 {
+			continue
+		}
+		cs := cutOf(o)
+		installed := uint64(0)
+		for _, t := range o.Defaults {
+			installed |= 1 << t
+		}
+		var rch []reach
+		for {
+			rch = closure(o, cs, installed)
+			more := installed
+			for _, r := range rs {
+				for _, f := range r.funcs {
+					more |= rch[f].tables
+				}
+			}
+			if more == installed {
+				break
+			}
+			installed = more
+		}
+		for _, r := range rs {
+			var u reach
+			for _, f := range r.funcs {
+				u.or(&rch[f])
+			}
+			rank := r.rank + u.nrs.count()
+			for _, nr := range u.nrs.list() {
+				via := r.via
+				if a.opts.Trace {
+					via += " [" + strings.Join(path(o, cs, installed, r.funcs, int32(nr)), " → ") + "]"
+				}
+				c.add(nr, via, rank)
+			}
+			for i, m := range models {
+				if u.models&(1<<i) == 0 {
+					continue
+				}
+				via := fmt.Sprintf("%s (%s)", r.via, m.why)
+				if a.opts.Trace {
+					via += " [" + strings.Join(path(o, cs, installed, r.funcs, int32(-1-i)), " → ") + "]"
+				}
+				for _, nr := range loader.list() {
+					c.add(nr, via, rank+1000)
+				}
+			}
+		}
+	}
+	for _, o := range scope {
+		if unbound[o] > 0 && o == exe {
+			res.Notes = append(res.Notes, fmt.Sprintf("%s: %d imports bound to no analysed library (weak or provided by a library loaded later)", base(o), unbound[o]))
+		}
+	}
+	if exe.Interp == "" && exe.Kind == kindDynamic {
+		res.Notes = append(res.Notes, "no program interpreter: ld.so's start-up is not included")
+	}
+	for _, o := range scope {
+		for _, m := range o.Imports {
+			if strings.HasPrefix(m.Name, "getpw") || strings.HasPrefix(m.Name, "getaddrinfo") || strings.HasPrefix(m.Name, "gethostby") || strings.HasPrefix(m.Name, "getgr") {
+				res.Notes = append(res.Notes, "NSS modules (libnss_*) are analysed when the tracer saw them loaded (Options.Loaded); ld.so's loading syscalls stand in for them")
+				return nil
+			}
+		}
+	}
+	return nil
+}
+
+func base(o *object) string {
+	if o.Soname != "" {
+		return o.Soname
+	}
+	return filepath.Base(o.Path)
+}
+
+// collector gathers syscalls with their explanations.
+type collector struct {
+	prog string
+	via  map[int]map[string]int // nr -> explanation -> rank
+}
+
+func newCollector(prog string) *collector {
+	return &collector{prog: prog, via: map[int]map[string]int{}}
+}
+
+func (c *collector) add(nr int, via string, rank int) {
+	m := c.via[nr]
+	if m == nil {
+		m = map[string]int{}
+		c.via[nr] = m
+	}
+	if r, ok := m[via]; !ok || rank < r {
+		m[via] = rank
+	}
+}
+
+// allSites adds every syscall instruction and constant wrapper argument in
+// o's code.
+func (c *collector) allSites(o *object, name string) {
+	for i := range o.Funcs {
+		f := &o.Funcs[i]
+		for _, nr := range f.Sites {
+			c.add(int(nr), fmt.Sprintf("%s: syscall site in %s", name, f.name()), 0)
+		}
+		for _, nr := range f.CallSites {
+			c.add(int(nr), fmt.Sprintf("%s: syscall(SYS_%s) call site in %s", name, recording.Name(recording.X86_64, int(nr)), f.name()), 0)
+		}
+	}
+}
+
+// maxVia bounds the explanations kept per syscall.
+const maxVia = 3
+
+func (c *collector) result() []Syscall {
+	var out []Syscall
+	for nr, m := range c.via {
+		type v struct {
+			s    string
+			rank int
+		}
+		var vs []v
+		for s, r := range m {
+			vs = append(vs, v{s, r})
+		}
+		sort.Slice(vs, func(i, j int) bool {
+			if vs[i].rank != vs[j].rank {
+				return vs[i].rank < vs[j].rank
+			}
+			return vs[i].s < vs[j].s
+		})
+		s := Syscall{Nr: nr, Name: recording.Name(recording.X86_64, nr)}
+		for i := 0; i < len(vs) && i < maxVia; i++ {
+			s.Via = append(s.Via, vs[i].s)
+		}
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Nr < out[j].Nr })
+	return out
+}

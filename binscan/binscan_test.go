@@ -1,0 +1,167 @@
+package binscan
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// via returns the explanations of the named syscall, and whether it is in
+// the result at all.
+func via(r *Result, name string) ([]string, bool) {
+	for _, s := range r.Syscalls {
+		if s.Name == name {
+			return s.Via, true
+		}
+	}
+	return nil, false
+}
+
+func TestDynamicImports(t *testing.T) {
+	tests := []struct {
+		name, src string
+		// want maps a syscall to a substring one of its explanations
+		// must contain.
+		want   map[string]string
+		absent []string
+	}{
+		{
+			// glibc 2.36's fork is arch_fork: the clone syscall (56),
+			// never clone3; waitpid is wait4.
+			name: "fork and waitpid behind a branch", src: "forkwait.c",
+			want: map[string]string{
+				"clone": "forkwait → libc.so.6:fork",
+				"wait4": "forkwait → libc.so.6:waitpid",
+				"write": "forkwait → libc.so.6:puts", // through stdio's vtable
+			},
+		},
+		{
+			name: "syslog(3) is not syslog(2)", src: "syslog.c",
+			want: map[string]string{
+				"connect": "syslog → libc.so.6:syslog",
+				"sendto":  "syslog → libc.so.6:syslog",
+			},
+			absent: []string{"syslog"},
+		},
+		{
+			// Each has a vDSO fast path; the syscall is libc's fallback
+			// (time and gettimeofday are IFUNCs choosing between them).
+			name: "vDSO-backed functions", src: "clock.c",
+			want: map[string]string{
+				"clock_gettime": "clock → libc.so.6:clock_gettime",
+				"gettimeofday":  "clock → libc.so.6:gettimeofday",
+				"time":          "clock → libc.so.6:time",
+				"getcpu":        "clock → libc.so.6:sched_getcpu",
+			},
+		},
+		{
+			name: "syscall(2) with a constant", src: "gettid.c",
+			want: map[string]string{"gettid": "gettid: syscall(SYS_gettid) call site in main"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := buildC(t, tc.src)
+			r, err := Analyze(p, Options{CacheDir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Kind != kindDynamic {
+				t.Errorf("Kind = %q, want %q", r.Kind, kindDynamic)
+			}
+			for name, sub := range tc.want {
+				v, ok := via(r, name)
+				if !ok {
+					t.Errorf("%s not inferred", name)
+					continue
+				}
+				if !slices.ContainsFunc(v, func(s string) bool { return strings.Contains(s, sub) }) {
+					t.Errorf("%s: Via = %q, want one containing %q", name, v, sub)
+				}
+			}
+			for _, name := range tc.absent {
+				if v, ok := via(r, name); ok {
+					t.Errorf("%s inferred (via %q), want absent", name, v)
+				}
+			}
+		})
+	}
+}
+
+func TestStatic(t *testing.T) {
+	p := buildC(t, "static.c", "-static")
+	r, err := Analyze(p, Options{NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Kind != kindStatic {
+		t.Errorf("Kind = %q, want %q", r.Kind, kindStatic)
+	}
+	for _, name := range []string{"write", "exit_group", "brk", "arch_prctl"} {
+		v, ok := via(r, name)
+		if !ok {
+			t.Errorf("%s not inferred", name)
+		} else if !strings.Contains(v[0], "static: syscall site in ") {
+			t.Errorf("%s: Via = %q, want a syscall site", name, v)
+		}
+	}
+}
+
+func TestI386NotAnalysed(t *testing.T) {
+	p := buildC(t, "static.c", "-m32")
+	r, err := Analyze(p, Options{NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Kind != kindOther || len(r.Syscalls) != 0 || len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "not analysed") {
+		t.Errorf("got kind %q, %d syscalls, notes %q; want other, none, a note", r.Kind, len(r.Syscalls), r.Notes)
+	}
+}
+
+func TestCache(t *testing.T) {
+	p := buildC(t, "forkwait.c")
+	dir := t.TempDir()
+	first, err := Analyze(p, Options{CacheDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) < 3 { // the program, libc, ld.so
+		t.Fatalf("cache holds %d entries, want one per file", len(entries))
+	}
+	// Corrupt every entry and make one look like an old format: each is
+	// ignored, rebuilt and rewritten.
+	for i, e := range entries {
+		data := []byte("garbage")
+		if i == 0 {
+			var err error
+			if data, err = os.ReadFile(dir + "/" + e.Name()); err != nil {
+				t.Fatal(err)
+			}
+			data = data[:len(data)/2]
+		}
+		if err := os.WriteFile(dir+"/"+e.Name(), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 2 {
+		again, err := Analyze(p, Options{CacheDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(first, again); diff != "" {
+			t.Errorf("result with a rebuilt cache differs (-want +got):\n%s", diff)
+		}
+	}
+	for _, e := range entries {
+		if o := cacheLoad(dir, strings.TrimSuffix(e.Name(), ".gob")); o == nil {
+			t.Errorf("%s was not rewritten", e.Name())
+		}
+	}
+	if o := cacheLoad(dir, "id-missing"); o != nil {
+		t.Errorf("missing entry loaded")
+	}
+}
