@@ -124,6 +124,7 @@ func TestInferDenyWins(t *testing.T) {
 }
 
 func TestParseInfer(t *testing.T) {
+	const unknown = "(want a comma-separated list of none, go, imports, static, gosites, all)"
 	for _, tc := range []struct {
 		in   string
 		want Infer
@@ -131,8 +132,14 @@ func TestParseInfer(t *testing.T) {
 	}{
 		{"go", InferGo, ""},
 		{"none", InferNone, ""},
-		{"", "", `unknown inference "" (want go or none)`},
-		{"Go", "", `unknown inference "Go" (want go or none)`},
+		{"imports,go", "go,imports", ""},
+		{"gosites, static,go,go", "go,static,gosites", ""},
+		{"all", "go,imports,static,gosites", ""},
+		{"imports,all", "go,imports,static,gosites", ""},
+		{"", "", `unknown inference "" ` + unknown},
+		{"Go", "", `unknown inference "Go" ` + unknown},
+		{"go,,imports", "", `unknown inference "" ` + unknown},
+		{"none,go", "", `inference "none,go": none allows only what was observed and cannot be combined with other levels`},
 	} {
 		got, err := ParseInfer(tc.in)
 		msg := ""
@@ -143,8 +150,8 @@ func TestParseInfer(t *testing.T) {
 			t.Errorf("ParseInfer(%q) = %q, %q; want %q, %q", tc.in, got, msg, tc.want, tc.err)
 		}
 	}
-	if _, _, err := Synthesize([]*recording.Recording{mixed()}, Policy{Infer: "all"}); err == nil || err.Error() != `unknown inference "all" (want go or none)` {
-		t.Errorf("Synthesize with Infer all: %v", err)
+	if _, _, err := Synthesize([]*recording.Recording{mixed()}, Policy{Infer: "every"}); err == nil || err.Error() != `unknown inference "every" `+unknown {
+		t.Errorf("Synthesize with Infer every: %v", err)
 	}
 }
 

@@ -27,6 +27,7 @@ type recordFlags struct {
 	user     string
 	maxProcs uint32
 	infer    string
+	errno    string
 	runtime  string
 	nnp      optBool
 	args     bool
@@ -41,7 +42,8 @@ func (f *recordFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.deny, "deny", strings.Join(synth.DefaultDeny, ","), "comma-separated syscalls to deny even if used (\"\" for none); io_uring names its three syscalls; with --args the default adds io_uring (docs/io_uring.md)")
 	fs.StringVar(&f.user, "user", "", "run CMD as `USER[:GROUP]` (names or numbers); the tracer still runs as root")
 	fs.Uint32Var(&f.maxProcs, "max-procs", 32768, "how many processes of the tree can be alive at once, 1 to 4194304 (more are counted as lost)")
-	fs.StringVar(&f.infer, "infer", string(synth.InferGo), "what to allow beyond the trace: `go|none` (go: what the Go runtime of each Go binary can issue on paths the run missed, see docs/go-runtime.md; none: nothing)")
+	fs.StringVar(&f.infer, "infer", string(synth.DefaultInfer), "what to allow beyond the trace, a comma-separated `LIST` of levels (docs/inference.md); inferred names are capped at what Docker's default allows:\n"+strings.Join(synth.InferHelp(), "\n"))
+	fs.StringVar(&f.errno, "errno", synth.DefaultErrno, "the `errno` (EPERM or ENOSYS) of syscalls the profile never names, its defaultErrnoRet; explicit denies keep EPERM")
 	fs.StringVar(&f.runtime, "runtime", synth.RuntimeNone, "also allow what container runtime `R` makes after installing the filter: "+strings.Join(synth.Runtimes(), ", ")+" (docs/runtimes.md)")
 	fs.Var(&f.nnp, "no-new-privileges", "with --runtime: add only the runtime's list for this setting of process.noNewPrivileges (default: both)")
 	fs.Lookup("no-new-privileges").NoOptDefVal = "true" // as a bool flag: alone it means true
@@ -79,6 +81,11 @@ func (f *recordFlags) policy() (synth.Policy, error) {
 		return p, fmt.Errorf("--infer: %w", err)
 	}
 	p.Infer = inf
+	if _, err := synth.ParseErrno(f.errno); err != nil {
+		return p, fmt.Errorf("--errno: %w", err)
+	}
+	p.Errno = f.errno
+	p.CacheDir = os.Getenv("SECCOMPGEN_CACHE_DIR")
 	p.Args = f.args
 	if f.underSeccomp {
 		// The measuring mode counts exactly what runs under a filter;
@@ -371,12 +378,14 @@ func writeOutputs(rec *recording.Recording, files *tracer.Files, pol synth.Polic
 }
 
 // observedInferred says how much of the profile the trace proved and what
-// inference added, by reason, so the two are never confused.
+// inference added, by reason, each name with where it comes from, and what
+// inference found but withheld, so the two are never confused.
 func observedInferred(rep *synth.Report, name string) string {
 	observed, inferred := rep.Allowed()
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d syscalls observed, %d inferred\n", name, len(observed), len(inferred))
 	byReason := map[string][]string{}
+	via := map[string]string{}
 	var reasons []string
 	for _, e := range rep.Syscalls {
 		if e.Action == "allow" && strings.HasPrefix(e.Reason, synth.ReasonInferred) && slices.Contains(inferred, e.Name) && !slices.Contains(byReason[e.Reason], e.Name) {
@@ -384,6 +393,9 @@ func observedInferred(rep *synth.Report, name string) string {
 				reasons = append(reasons, e.Reason)
 			}
 			byReason[e.Reason] = append(byReason[e.Reason], e.Name)
+			if len(e.Via) > 0 {
+				via[e.Reason+"\x00"+e.Name] = e.Via[0]
+			}
 		}
 	}
 	sort.Strings(reasons)
@@ -391,6 +403,21 @@ func observedInferred(rep *synth.Report, name string) string {
 		names := byReason[r]
 		sort.Strings(names)
 		fmt.Fprintf(&b, "  %s: %s\n", r, strings.Join(names, " "))
+		for _, n := range names {
+			if v := via[r+"\x00"+n]; v != "" {
+				fmt.Fprintf(&b, "    %-24s %s\n", n, recording.Printable(v))
+			}
+		}
+	}
+	if len(rep.Withheld) > 0 {
+		fmt.Fprintf(&b, "  withheld (Docker's default does not allow them): %d\n", len(rep.Withheld))
+		for _, w := range rep.Withheld {
+			v := ""
+			if len(w.Via) > 0 {
+				v = w.Via[0]
+			}
+			fmt.Fprintf(&b, "    %-24s %s\n", w.Name, recording.Printable(v))
+		}
 	}
 	return b.String()
 }
