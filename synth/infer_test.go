@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"encoding/json"
 	"os"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seccompgen/seccompgen/goruntime"
+	"github.com/seccompgen/seccompgen/internal/golden"
 	"github.com/seccompgen/seccompgen/recording"
 )
 
@@ -178,5 +180,57 @@ func TestInferWithBaseline(t *testing.T) {
 	}
 	if _, inferred := rep.Allowed(); !slices.Contains(inferred, "tgkill") {
 		t.Errorf("inferred %v lacks tgkill", inferred)
+	}
+}
+
+// TestInferNoneGolden: --infer none, and --errno EPERM, give the bytes
+// seccompgen wrote before inference took a list (testdata/mixed.json was
+// written then), whatever executables and libraries the recording has.
+func TestInferNoneGolden(t *testing.T) {
+	for _, p := range []Policy{
+		{Deny: DefaultDeny, Infer: InferNone},
+		{Deny: DefaultDeny, Infer: InferNone, Errno: "EPERM"},
+		{Deny: DefaultDeny, Infer: ""},
+	} {
+		rec := mixed()
+		rec.Execs = []recording.Exec{execOf(t, "/bin/ls")}
+		rec.Libraries = []recording.Library{{PID: 100, Path: "/bin/ls", Dev: rec.Execs[0].Dev, Inode: rec.Execs[0].Inode}}
+		prof, rep, err := Synthesize([]*recording.Recording{rec}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden.Check(t, "mixed.json", prof.Bytes())
+		if len(rep.Withheld)+len(rep.Notes) != 0 {
+			t.Errorf("%+v: withheld %v, notes %q; want none", p, rep.Withheld, rep.Notes)
+		}
+	}
+}
+
+// TestErrno: Errno ENOSYS is the default errno; explicit denies keep EPERM.
+func TestErrno(t *testing.T) {
+	prof, _, err := Synthesize([]*recording.Recording{mixed()}, Policy{Deny: DefaultDeny, Errno: "ENOSYS"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		DefaultErrnoRet int `json:"defaultErrnoRet"`
+		Syscalls        []struct {
+			Names    []string `json:"names"`
+			ErrnoRet *int     `json:"errnoRet"`
+		} `json:"syscalls"`
+	}
+	if err := json.Unmarshal(prof.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.DefaultErrnoRet != 38 {
+		t.Errorf("defaultErrnoRet %d, want 38", doc.DefaultErrnoRet)
+	}
+	for _, r := range doc.Syscalls {
+		if slices.Contains(r.Names, "userfaultfd") && (r.ErrnoRet == nil || *r.ErrnoRet != 1) {
+			t.Errorf("deny rule %+v: want errnoRet 1", r)
+		}
+	}
+	if _, _, err := Synthesize([]*recording.Recording{mixed()}, Policy{Errno: "EIO"}); err == nil || err.Error() != `unknown errno "EIO" (want EPERM or ENOSYS)` {
+		t.Errorf("Errno EIO: %v", err)
 	}
 }
