@@ -173,11 +173,19 @@ func Analyze(path string, opts Options) (*Result, error) {
 	case kindOther:
 		res.Notes = append(res.Notes, fmt.Sprintf("%s: not analysed: binscan reads x86-64 ELF code only (this is a 32-bit or non-x86 file)", path))
 		return res, nil
-	case kindGo, kindStatic:
+	case kindStatic:
 		c.allSites(exe, filepath.Base(path))
 		res.Unresolved = exe.Unres
-		if exe.Kind == kindGo {
-			res.Notes = append(res.Notes, fmt.Sprintf("%s: Go binary (%s): every syscall site and constant passed to a syscall wrapper in the functions the linker kept", path, exe.GoVersion))
+	case kindGo:
+		res.Notes = append(res.Notes, fmt.Sprintf("%s: Go binary (%s): every syscall site and constant passed to a syscall wrapper in the functions the linker kept", path, exe.GoVersion))
+		if len(exe.Needed) == 0 {
+			c.allSites(exe, filepath.Base(path))
+			res.Unresolved = exe.Unres
+			break
+		}
+		// cgo: the C side imports from libc like any program.
+		if err := a.dynamic(exe, c, res); err != nil {
+			return nil, err
 		}
 	default:
 		if err := a.dynamic(exe, c, res); err != nil {

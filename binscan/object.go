@@ -1,6 +1,7 @@
 package binscan
 
 import (
+	"bytes"
 	"debug/buildinfo"
 	"debug/elf"
 	"debug/gosym"
@@ -459,18 +460,16 @@ func nameLess(a, b string) bool {
 }
 
 func (b *builder) goFuncs(add func(start, end uint64)) error {
-	s := b.ef.Section(".gopclntab")
-	text := b.ef.Section(".text")
-	if s == nil || text == nil {
-		return errors.New("Go binary without .gopclntab")
-	}
-	d, err := s.Data()
+	d, err := b.pclntab()
 	if err != nil {
-		return fmt.Errorf(".gopclntab: %w", err)
+		return err
 	}
-	t, err := gosym.NewTable(nil, gosym.NewLineTable(d, text.Addr))
+	t, err := gosym.NewTable(nil, gosym.NewLineTable(d, b.goText(d)))
 	if err != nil {
-		return fmt.Errorf(".gopclntab: %w", err)
+		return fmt.Errorf("pclntab: %w", err)
+	}
+	if len(t.Funcs) == 0 {
+		return errors.New("pclntab lists no functions")
 	}
 	names := map[uint64]string{}
 	for _, f := range t.Funcs {
@@ -479,6 +478,65 @@ func (b *builder) goFuncs(add func(start, end uint64)) error {
 	}
 	b.goNames = names
 	return nil
+}
+
+// pclntabMagics start the pclntab header of Go 1.2, 1.16, 1.18 and 1.20+,
+// followed by two zero bytes, the instruction size quantum (1 on x86) and
+// the pointer size.
+var pclntabMagics = [][]byte{
+	{0xfb, 0xff, 0xff, 0xff, 0, 0, 1, 8}, {0xfa, 0xff, 0xff, 0xff, 0, 0, 1, 8},
+	{0xf0, 0xff, 0xff, 0xff, 0, 0, 1, 8}, {0xf1, 0xff, 0xff, 0xff, 0, 0, 1, 8},
+}
+
+// pclntab returns a Go binary's function table: the .gopclntab section,
+// or, where the linker folded it into read-only data (PIE with external
+// linking), the bytes from its header on.
+func (b *builder) pclntab() ([]byte, error) {
+	if s := b.ef.Section(".gopclntab"); s != nil {
+		return s.Data()
+	}
+	for _, name := range []string{".data.rel.ro", ".rodata"} {
+		s := b.ef.Section(name)
+		if s == nil {
+			continue
+		}
+		d := b.sectionData(s)
+		for _, m := range pclntabMagics {
+			for off := 0; off+len(m) <= len(d); {
+				i := bytes.Index(d[off:], m)
+				if i < 0 {
+					break
+				}
+				if (off+i)%8 == 0 {
+					return d[off+i:], nil
+				}
+				off += i + 1
+			}
+		}
+	}
+	return nil, errors.New("Go binary without a pclntab")
+}
+
+// goText returns the address pclntab's function offsets count from: the
+// header says since Go 1.18 (when the linker fills it in); otherwise it is
+// runtime.text, which is the start of .text unless a C linker put code
+// before it.
+func (b *builder) goText(d []byte) uint64 {
+	if len(d) >= 32 && (d[0] == 0xf0 || d[0] == 0xf1) {
+		// Zero where the linker left it to a relocation (Go 1.26, internal
+		// linking): then .text's start is right.
+		if v := binary.LittleEndian.Uint64(d[24:]); v != 0 {
+			return v
+		}
+	}
+	if syms, err := b.ef.Symbols(); err == nil {
+		for _, s := range syms {
+			if s.Name == "runtime.text" {
+				return s.Value
+			}
+		}
+	}
+	return b.ef.Section(".text").Addr
 }
 
 func (b *builder) inText(addr uint64) bool {

@@ -180,12 +180,38 @@ func (b *builder) site(f *fn, v values) {
 			v.unknown = true
 		}
 	}
+	v = plausible(v)
 	for _, p := range v.params {
 		f.Params = appendParam(f.Params, paramOf(p))
 	}
 	if v.unknown || len(v.consts)+len(v.params) == 0 {
 		f.Unres++
 	}
+}
+
+// maxParams bounds the entry locations one function may pass on as a
+// syscall number: real wrappers take it in one place.
+const maxParams = 2
+
+// plausible keeps the entry locations that can hold an argument: a
+// register, or a stack slot above the return address. Anything else (the
+// return address itself, below the stack pointer) is garbage, and so is
+// a value that comes from more places than a wrapper's one argument.
+func plausible(v values) values {
+	var ps []loc
+	for _, p := range v.params {
+		if p.slot && (p.reg != rSP || p.disp < 8) {
+			v.unknown = true
+			continue
+		}
+		ps = append(ps, p)
+	}
+	if len(ps) > maxParams {
+		v.unknown = true
+		ps = nil
+	}
+	v.params = ps
+	return v
 }
 
 // ref records an address the function takes.
@@ -343,7 +369,7 @@ func (b *builder) wrappers() {
 						}
 						l.disp -= 8 // the return address the call pushes
 					}
-					v := g.resolve(i, l)
+					v := plausible(g.resolve(i, l))
 					for _, c := range v.consts {
 						if c >= 0 && c < maxNr {
 							f.CallSites = appendUniq(f.CallSites, int32(c))
@@ -352,7 +378,11 @@ func (b *builder) wrappers() {
 						}
 					}
 					for _, q := range v.params {
-						f.Params = appendParam(f.Params, paramOf(q))
+						if len(f.Params) < maxParams {
+							f.Params = appendParam(f.Params, paramOf(q))
+						} else {
+							v.unknown = true
+						}
 					}
 					if v.unknown || len(v.consts)+len(v.params) == 0 {
 						unres[fi]++
