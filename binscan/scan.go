@@ -433,7 +433,6 @@ func (b *builder) exports() {
 		}
 		return a.Version < c.Version
 	})
-	sort.SliceStable(o.Imports, func(i, j int) bool { return false })
 }
 
 // roots records the entry point, constructors, destructors and glibc's
