@@ -174,12 +174,12 @@ func Analyze(path string, opts Options) (*Result, error) {
 		res.Notes = append(res.Notes, fmt.Sprintf("%s: not analysed: binscan reads x86-64 ELF code only (this is a 32-bit or non-x86 file)", path))
 		return res, nil
 	case kindStatic:
-		c.allSites(exe, filepath.Base(path))
+		c.allSites(exe, filepath.Base(path), 0)
 		res.Unresolved = exe.Unres
 	case kindGo:
 		res.Notes = append(res.Notes, fmt.Sprintf("%s: Go binary (%s): every syscall site and constant passed to a syscall wrapper in the functions the linker kept", path, exe.GoVersion))
 		if len(exe.Needed) == 0 {
-			c.allSites(exe, filepath.Base(path))
+			c.allSites(exe, filepath.Base(path), 0)
 			res.Unresolved = exe.Unres
 			break
 		}
@@ -320,8 +320,13 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 	}
 	unbound := map[*object]int{}
 	for _, o := range scope {
+		// The program's own code explains best; a library's, after it.
+		far := 0
+		if o != exe {
+			far = libraryRank
+		}
 		if !precise(o) {
-			c.allSites(o, base(o))
+			c.allSites(o, base(o), far)
 		}
 		for _, m := range o.Imports {
 			l, e := bind(m)
@@ -343,7 +348,7 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 			if len(funcs) == 0 {
 				continue
 			}
-			roots[l] = append(roots[l], root{funcs, fmt.Sprintf("%s → %s:%s", base(o), base(l), e.Name), 0})
+			roots[l] = append(roots[l], root{funcs, fmt.Sprintf("%s → %s:%s", base(o), base(l), e.Name), far})
 		}
 	}
 	for _, o := range scope {
@@ -351,14 +356,14 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 			continue
 		}
 		for _, f := range o.Init {
-			roots[o] = append(roots[o], root{[]int32{f}, fmt.Sprintf("%s (constructor %s)", base(o), o.Funcs[f].name()), 1000})
+			roots[o] = append(roots[o], root{[]int32{f}, fmt.Sprintf("%s (constructor %s)", base(o), o.Funcs[f].name()), startupRank})
 		}
 		for _, f := range o.AtExit {
-			roots[o] = append(roots[o], root{[]int32{f}, fmt.Sprintf("%s (exit handler %s)", base(o), o.Funcs[f].name()), 1000})
+			roots[o] = append(roots[o], root{[]int32{f}, fmt.Sprintf("%s (exit handler %s)", base(o), o.Funcs[f].name()), startupRank})
 		}
 		for _, e := range o.Exports {
 			if e.Name == "__libc_early_init" {
-				roots[o] = append(roots[o], root{[]int32{e.Func}, fmt.Sprintf("ld.so start-up → %s:%s", base(o), e.Name), 1000})
+				roots[o] = append(roots[o], root{[]int32{e.Func}, fmt.Sprintf("ld.so start-up → %s:%s", base(o), e.Name), startupRank})
 			}
 		}
 	}
@@ -371,7 +376,7 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 	if ldso != nil && ldso.Entry >= 0 {
 		reach := closure(ldso, cutOf(ldso), 0)
 		for _, nr := range reach[ldso.Entry].nrs.list() {
-			c.add(nr, base(ldso)+" (start-up)", 1000)
+			c.add(nr, base(ldso)+" (start-up)", startupRank)
 		}
 		for _, h := range ldso.Hooks {
 			loader.or(&reach[h].nrs)
@@ -423,7 +428,7 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 					via += " [" + strings.Join(path(o, cs, installed, r.funcs, int32(-1-i)), " → ") + "]"
 				}
 				for _, nr := range loader.list() {
-					c.add(nr, via, rank+1000)
+					c.add(nr, via, rank+startupRank)
 				}
 			}
 		}
@@ -477,17 +482,25 @@ func (c *collector) add(nr int, via string, rank int) {
 
 // allSites adds every syscall instruction and constant wrapper argument in
 // o's code.
-func (c *collector) allSites(o *object, name string) {
+func (c *collector) allSites(o *object, name string, rank int) {
 	for i := range o.Funcs {
 		f := &o.Funcs[i]
 		for _, nr := range f.Sites {
-			c.add(int(nr), fmt.Sprintf("%s: syscall site in %s", name, f.name()), 0)
+			c.add(int(nr), fmt.Sprintf("%s: syscall site in %s", name, f.name()), rank)
 		}
 		for _, nr := range f.CallSites {
-			c.add(int(nr), fmt.Sprintf("%s: syscall(SYS_%s) call site in %s", name, recording.Name(recording.X86_64, int(nr)), f.name()), 0)
+			c.add(int(nr), fmt.Sprintf("%s: syscall(SYS_%s) call site in %s", name, recording.Name(recording.X86_64, int(nr)), f.name()), rank)
 		}
 	}
 }
+
+// Ranks order a syscall's explanations: the program's own import or site
+// first, then the most specific (an import that reaches few syscalls), a
+// library's imports after the program's, start-up and models last.
+const (
+	libraryRank = 100
+	startupRank = 1000
+)
 
 // maxVia bounds the explanations kept per syscall.
 const maxVia = 3

@@ -243,6 +243,10 @@ func TestCut(t *testing.T) {
 // syscalls issue #12 found missing after a short recording (each sits
 // behind a libc function the server imports) are inferred.
 func TestRealServers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("analyses large real programs (node: 80 MB)")
+	}
+	cache := t.TempDir() // libc and ld.so once for all
 	tests := []struct {
 		path string
 		want []string
@@ -257,7 +261,7 @@ func TestRealServers(t *testing.T) {
 			if _, err := os.Stat(tc.path); err != nil {
 				t.Skipf("%s not installed", tc.path)
 			}
-			r, err := Analyze(tc.path, Options{CacheDir: t.TempDir()})
+			r, err := Analyze(tc.path, Options{CacheDir: cache})
 			if err != nil {
 				t.Fatal(err)
 			}
