@@ -139,7 +139,7 @@ func (a *analyzer) load(path string) (*object, error) {
 		if o, err = buildObject(path, f); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		if !precise(o) {
+		if o.Kind != kindShared {
 			compact(o)
 		}
 		if !a.opts.NoCache {
@@ -319,36 +319,111 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 		return cuts[o]
 	}
 	unbound := map[*object]int{}
+	loaded := map[*object]bool{}
+	for _, o := range scope[n:] {
+		loaded[o] = true
+	}
+	// Libraries not from glibc are followed from what the others import
+	// from them: pending holds the functions reached, not yet explored.
+	pending := map[*object][]int32{}
+	reached := map[*object][]bool{}
+	use := func(o *object, m imp, far int) {
+		l, e := bind(m)
+		if l == nil {
+			unbound[o]++
+			return
+		}
+		funcs := []int32{e.Func}
+		if e.IFunc {
+			// The resolver picks one of the implementations whose
+			// address it takes: reach them all.
+			funcs = l.Funcs[e.Func].Refs
+		}
+		switch {
+		case l == exe || e.Func < 0:
+			// Taken whole already.
+		case !precise(l):
+			pending[l] = append(pending[l], funcs...)
+		default:
+			// Calling abort() & co. only dies.
+			funcs = slices.DeleteFunc(slices.Clone(funcs), func(f int32) bool { return cutOf(l)[f] })
+			if len(funcs) > 0 {
+				roots[l] = append(roots[l], root{funcs, fmt.Sprintf("%s → %s:%s", base(o), base(l), e.Name), far})
+			}
+		}
+	}
 	for _, o := range scope {
 		// The program's own code explains best; a library's, after it.
 		far := 0
 		if o != exe {
 			far = libraryRank
 		}
-		if !precise(o) {
+		switch {
+		case o == exe || wholeLibraries && !precise(o) || o.Kind != kindShared:
 			c.allSites(o, base(o), far)
+			for _, m := range o.Imports {
+				use(o, m, far)
+			}
+		case precise(o):
+			for _, m := range o.Imports {
+				use(o, m, far)
+			}
+		default:
+			// Reachable whatever the program calls: constructors,
+			// functions whose address data holds, and, in a library the
+			// program dlopened, every export (it looks them up by name).
+			pending[o] = append(pending[o], o.Init...)
+			pending[o] = append(pending[o], o.DataRefs...)
+			if loaded[o] {
+				for _, e := range o.Exports {
+					pending[o] = append(pending[o], e.Func)
+				}
+			}
+			for _, i := range o.DataImps {
+				use(o, o.Imports[i], far)
+			}
 		}
-		for _, m := range o.Imports {
-			l, e := bind(m)
-			if l == nil {
-				unbound[o]++
+	}
+	for progress := true; progress; {
+		progress = false
+		for _, o := range scope {
+			if len(pending[o]) == 0 {
 				continue
 			}
-			if !precise(l) {
-				continue // all its code is in already
+			progress = true
+			work := pending[o]
+			pending[o] = nil
+			if reached[o] == nil {
+				reached[o] = make([]bool, len(o.Funcs))
 			}
-			funcs := []int32{e.Func}
-			if e.IFunc {
-				// The resolver picks one of the implementations whose
-				// address it takes: reach them all.
-				funcs = l.Funcs[e.Func].Refs
+			seen := reached[o]
+			cs := cutOf(o)
+			for len(work) > 0 {
+				f := work[len(work)-1]
+				work = work[:len(work)-1]
+				if f < 0 || int(f) >= len(o.Funcs) || seen[f] || cs[f] {
+					continue
+				}
+				seen[f] = true
+				fn := &o.Funcs[f]
+				for _, nr := range fn.Sites {
+					c.add(int(nr), fmt.Sprintf("%s: syscall site in %s", base(o), fn.name()), libraryRank)
+				}
+				for _, nr := range fn.CallSites {
+					c.add(int(nr), fmt.Sprintf("%s: syscall(SYS_%s) call site in %s", base(o), recording.Name(recording.X86_64, int(nr)), fn.name()), libraryRank)
+				}
+				for _, i := range fn.ImpCalls {
+					use(o, o.Imports[i], libraryRank)
+				}
+				for _, i := range fn.ImpRefs {
+					use(o, o.Imports[i], libraryRank)
+				}
+				succ(o, 0, int(f), func(w int) {
+					if w < len(o.Funcs) && !seen[w] {
+						work = append(work, int32(w))
+					}
+				})
 			}
-			// Calling abort() & co. only dies.
-			funcs = slices.DeleteFunc(slices.Clone(funcs), func(f int32) bool { return cutOf(l)[f] })
-			if len(funcs) == 0 {
-				continue
-			}
-			roots[l] = append(roots[l], root{funcs, fmt.Sprintf("%s → %s:%s", base(o), base(l), e.Name), far})
 		}
 	}
 	for _, o := range scope {
@@ -501,6 +576,11 @@ const (
 	libraryRank = 100
 	startupRank = 1000
 )
+
+// wholeLibraries takes every syscall site and import of a library not
+// from glibc, instead of following it from what is imported from it: the
+// coarser rule, kept to measure what following gains.
+const wholeLibraries = false
 
 // maxVia bounds the explanations kept per syscall.
 const maxVia = 3

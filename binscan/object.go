@@ -37,6 +37,8 @@ type object struct {
 	Init      []int32   // constructors and destructors
 	AtExit    []int32   // functions in glibc's __libc_atexit section, run by exit
 	Hooks     []int32   // ld.so: the functions _rtld_global_ro points to (libc calls them: _dl_open, ...)
+	DataRefs  []int32   // functions whose address initialised data holds
+	DataImps  []int32   // imports whose address initialised data holds
 	Entry     int32     // function at e_entry, or -1
 	Sites     int       // syscall instructions
 	Unres     int       // syscall instructions and wrapper calls whose number is unknown
@@ -60,6 +62,7 @@ type fn struct {
 	Calls      []int32 // functions it calls or jumps to directly
 	Refs       []int32 // functions whose address it takes
 	ImpCalls   []int32 // imports it calls
+	ImpRefs    []int32 // imports whose address it loads from the GOT
 	IRel       []int32 // IFUNC resolvers of the IRELATIVE PLT slots it calls
 	TableRefs  []int32 // stdio vtables it installs
 	Dispatch   bool    // it calls through a (validated) stdio vtable
@@ -103,19 +106,22 @@ type gotSlot struct {
 
 // builder holds what building an object needs and the cache does not keep.
 type builder struct {
-	ef      *elf.File
-	o       *object
-	dynsyms []elf.Symbol
-	got     map[uint64]gotSlot
-	relval  map[uint64]uint64 // RELATIVE relocations: offset -> value
-	plt     []*elf.Section
-	text    []*elf.Section
-	data    map[*elf.Section][]byte
-	vt      *elf.Section
-	vtStart map[uint64]int32 // table start -> table
-	ctl     [][]ctlInsn
-	wcalls  [][]wcall
-	goNames map[uint64]string
+	ef       *elf.File
+	o        *object
+	dynsyms  []elf.Symbol
+	got      map[uint64]gotSlot
+	relval   map[uint64]uint64 // RELATIVE relocations: offset -> value
+	plt      []*elf.Section
+	text     []*elf.Section
+	data     map[*elf.Section][]byte
+	vt       *elf.Section
+	vtStart  map[uint64]int32 // table start -> table
+	ctl      [][]ctlInsn
+	wcalls   [][]wcall
+	goNames  map[uint64]string
+	dataSym  []int // R_X86_64_64 relocations' symbols: addresses stored in data
+	dataImps []int32
+	dataOwn  []int32
 }
 
 // wcall is a direct call whose callee may turn out to take a syscall
@@ -164,6 +170,13 @@ func buildObject(path string, r io.ReaderAt) (*object, error) {
 	if err := b.scan(); err != nil {
 		return nil, err
 	}
+	for _, sym := range b.dataSym {
+		if i := b.importOf(sym); i >= 0 {
+			b.dataImps = append(b.dataImps, i)
+		} else if t := b.ownFunc(sym); t >= 0 {
+			b.dataOwn = append(b.dataOwn, t)
+		}
+	}
 	b.wrappers()
 	b.exports()
 	b.roots()
@@ -176,10 +189,10 @@ func buildObject(path string, r io.ReaderAt) (*object, error) {
 	return o, nil
 }
 
-// compact drops what only a precise library's per-export closures use:
-// for any other object Analyze takes every syscall its code contains,
-// and a big executable (node: 80 MB) then loads from the cache in a few
-// milliseconds instead of a few hundred.
+// compact drops what only a library's call graph is for: Analyze takes
+// every syscall an executable's code contains, and a big one (node:
+// 80 MB) then loads from the cache in a few milliseconds instead of a few
+// hundred.
 func compact(o *object) {
 	var fs []fn
 	for _, f := range o.Funcs {
@@ -291,8 +304,11 @@ func (b *builder) relocs() error {
 			info := binary.LittleEndian.Uint64(d[i+8:])
 			add := int64(binary.LittleEndian.Uint64(d[i+16:]))
 			switch elf.R_X86_64(info & 0xffffffff) {
-			case elf.R_X86_64_JMP_SLOT, elf.R_X86_64_GLOB_DAT, elf.R_X86_64_64:
+			case elf.R_X86_64_JMP_SLOT, elf.R_X86_64_GLOB_DAT:
 				b.got[off] = gotSlot{sym: int(info >> 32)}
+			case elf.R_X86_64_64:
+				b.got[off] = gotSlot{sym: int(info >> 32)}
+				b.dataSym = append(b.dataSym, int(info>>32))
 			case elf.R_X86_64_IRELATIVE:
 				b.got[off] = gotSlot{irel: add, isRel: true}
 			case elf.R_X86_64_RELATIVE:

@@ -2,6 +2,8 @@ package binscan
 
 import (
 	"debug/elf"
+	"encoding/binary"
+	"slices"
 	"sort"
 
 	"golang.org/x/arch/x86/x86asm"
@@ -90,6 +92,8 @@ func (b *builder) scan() error {
 						// mov reg, [rip+GOT]: the address of a symbol.
 						if t := b.ownFunc(s.sym); t >= 0 {
 							refs[t] = true
+						} else if i := b.importOf(s.sym); i >= 0 {
+							f.ImpRefs = appendUniq(f.ImpRefs, i)
 						}
 					}
 				case x86asm.Imm:
@@ -439,6 +443,34 @@ func (b *builder) exports() {
 // exit hooks.
 func (b *builder) roots() {
 	o := b.o
+	// Functions and imports whose address initialised data holds
+	// (method tables, callbacks): reachable whenever the object is.
+	for _, sec := range b.ef.Sections {
+		if sec.Flags&elf.SHF_ALLOC == 0 || sec.Flags&elf.SHF_EXECINSTR != 0 || sec.Type == elf.SHT_NOBITS || sec == b.vt {
+			continue
+		}
+		if sec.Flags&elf.SHF_WRITE == 0 && sec.Name != ".data.rel.ro" {
+			continue
+		}
+		d := b.sectionData(sec)
+		for off := 0; off+8 <= len(d); off += 8 {
+			v := binary.LittleEndian.Uint64(d[off:])
+			if v == 0 {
+				v = b.relval[sec.Addr+uint64(off)]
+			}
+			if v != 0 && b.inText(v) {
+				if i := b.funcAt(v); i >= 0 && o.Funcs[i].Start == v {
+					o.DataRefs = appendUniqSorted(o.DataRefs, int32(i))
+				}
+			}
+		}
+	}
+	for _, i := range b.dataImps {
+		o.DataImps = appendUniq(o.DataImps, i)
+	}
+	for _, t := range b.dataOwn {
+		o.DataRefs = appendUniqSorted(o.DataRefs, t)
+	}
 	if b.ef.Entry != 0 {
 		if i := b.funcAt(b.ef.Entry); i >= 0 {
 			o.Entry = int32(i)
@@ -498,6 +530,14 @@ func appendUniq(s []int32, v int32) []int32 {
 		}
 	}
 	return append(s, v)
+}
+
+func appendUniqSorted(s []int32, v int32) []int32 {
+	i, found := slices.BinarySearch(s, v)
+	if found {
+		return s
+	}
+	return slices.Insert(s, i, v)
 }
 
 func appendParam(s []param, p param) []param {
