@@ -93,9 +93,10 @@ func DefaultCut(cancels bool) []string {
 }
 
 // precise reports whether a library's exports are mapped one by one to
-// the syscalls they reach: glibc's own libraries, whose few indirect calls
-// are modelled. Any other library contributes every syscall its code
-// contains, since its internal function pointers are not followed.
+// the syscalls they reach, with the cut and the models: glibc's own
+// libraries, whose few indirect calls are modelled and whose imports (from
+// ld.so) all count. Any other library is followed from what is imported
+// from it, its constructors and the functions its data points to.
 func precise(o *object) bool {
 	s := o.Soname
 	switch {
