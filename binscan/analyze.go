@@ -93,9 +93,10 @@ func DefaultCut(cancels bool) []string {
 }
 
 // precise reports whether a library's exports are mapped one by one to
-// the syscalls they reach: glibc's own libraries, whose few indirect calls
-// are modelled. Any other library contributes every syscall its code
-// contains, since its internal function pointers are not followed.
+// the syscalls they reach, with the cut and the models: glibc's own
+// libraries, whose few indirect calls are modelled and whose imports (from
+// ld.so) all count. Any other library is followed from what is imported
+// from it, its constructors and the functions its data points to.
 func precise(o *object) bool {
 	s := o.Soname
 	switch {
@@ -139,7 +140,7 @@ func (a *analyzer) load(path string) (*object, error) {
 		if o, err = buildObject(path, f); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		if !precise(o) {
+		if o.Kind != kindShared {
 			compact(o)
 		}
 		if !a.opts.NoCache {
@@ -173,11 +174,19 @@ func Analyze(path string, opts Options) (*Result, error) {
 	case kindOther:
 		res.Notes = append(res.Notes, fmt.Sprintf("%s: not analysed: binscan reads x86-64 ELF code only (this is a 32-bit or non-x86 file)", path))
 		return res, nil
-	case kindGo, kindStatic:
-		c.allSites(exe, filepath.Base(path))
+	case kindStatic:
+		c.allSites(exe, filepath.Base(path), 0)
 		res.Unresolved = exe.Unres
-		if exe.Kind == kindGo {
-			res.Notes = append(res.Notes, fmt.Sprintf("%s: Go binary (%s): every syscall site and constant passed to a syscall wrapper in the functions the linker kept", path, exe.GoVersion))
+	case kindGo:
+		res.Notes = append(res.Notes, fmt.Sprintf("%s: Go binary (%s): every syscall site and constant passed to a syscall wrapper in the functions the linker kept", path, exe.GoVersion))
+		if len(exe.Needed) == 0 {
+			c.allSites(exe, filepath.Base(path), 0)
+			res.Unresolved = exe.Unres
+			break
+		}
+		// cgo: the C side imports from libc like any program.
+		if err := a.dynamic(exe, c, res); err != nil {
+			return nil, err
 		}
 	default:
 		if err := a.dynamic(exe, c, res); err != nil {
@@ -311,31 +320,111 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 		return cuts[o]
 	}
 	unbound := map[*object]int{}
-	for _, o := range scope {
-		if !precise(o) {
-			c.allSites(o, base(o))
+	loaded := map[*object]bool{}
+	for _, o := range scope[n:] {
+		loaded[o] = true
+	}
+	// Libraries not from glibc are followed from what the others import
+	// from them: pending holds the functions reached, not yet explored.
+	pending := map[*object][]int32{}
+	reached := map[*object][]bool{}
+	use := func(o *object, m imp, far int) {
+		l, e := bind(m)
+		if l == nil {
+			unbound[o]++
+			return
 		}
-		for _, m := range o.Imports {
-			l, e := bind(m)
-			if l == nil {
-				unbound[o]++
-				continue
-			}
-			if !precise(l) {
-				continue // all its code is in already
-			}
-			funcs := []int32{e.Func}
-			if e.IFunc {
-				// The resolver picks one of the implementations whose
-				// address it takes: reach them all.
-				funcs = l.Funcs[e.Func].Refs
-			}
+		funcs := []int32{e.Func}
+		if e.IFunc {
+			// The resolver picks one of the implementations whose
+			// address it takes: reach them all.
+			funcs = l.Funcs[e.Func].Refs
+		}
+		switch {
+		case l == exe || e.Func < 0:
+			// Taken whole already.
+		case !precise(l):
+			pending[l] = append(pending[l], funcs...)
+		default:
 			// Calling abort() & co. only dies.
 			funcs = slices.DeleteFunc(slices.Clone(funcs), func(f int32) bool { return cutOf(l)[f] })
-			if len(funcs) == 0 {
+			if len(funcs) > 0 {
+				roots[l] = append(roots[l], root{funcs, fmt.Sprintf("%s → %s:%s", base(o), base(l), e.Name), far})
+			}
+		}
+	}
+	for _, o := range scope {
+		// The program's own code explains best; a library's, after it.
+		far := 0
+		if o != exe {
+			far = libraryRank
+		}
+		switch {
+		case o == exe || wholeLibraries && !precise(o) || o.Kind != kindShared:
+			c.allSites(o, base(o), far)
+			for _, m := range o.Imports {
+				use(o, m, far)
+			}
+		case precise(o):
+			for _, m := range o.Imports {
+				use(o, m, far)
+			}
+		default:
+			// Reachable whatever the program calls: constructors,
+			// functions whose address data holds, and, in a library the
+			// program dlopened, every export (it looks them up by name).
+			pending[o] = append(pending[o], o.Init...)
+			pending[o] = append(pending[o], o.DataRefs...)
+			if loaded[o] {
+				for _, e := range o.Exports {
+					pending[o] = append(pending[o], e.Func)
+				}
+			}
+			for _, i := range o.DataImps {
+				use(o, o.Imports[i], far)
+			}
+		}
+	}
+	for progress := true; progress; {
+		progress = false
+		for _, o := range scope {
+			if len(pending[o]) == 0 {
 				continue
 			}
-			roots[l] = append(roots[l], root{funcs, fmt.Sprintf("%s → %s:%s", base(o), base(l), e.Name), 0})
+			progress = true
+			work := pending[o]
+			pending[o] = nil
+			if reached[o] == nil {
+				reached[o] = make([]bool, len(o.Funcs))
+			}
+			seen := reached[o]
+			cs := cutOf(o)
+			for len(work) > 0 {
+				f := work[len(work)-1]
+				work = work[:len(work)-1]
+				if f < 0 || int(f) >= len(o.Funcs) || seen[f] || cs[f] {
+					continue
+				}
+				seen[f] = true
+				fn := &o.Funcs[f]
+				for _, nr := range fn.Sites {
+					c.add(int(nr), fmt.Sprintf("%s: syscall site in %s", base(o), fn.name()), libraryRank)
+				}
+				for _, nr := range fn.CallSites {
+					c.add(int(nr), fmt.Sprintf("%s: syscall(SYS_%s) call site in %s", base(o), recording.Name(recording.X86_64, int(nr)), fn.name()), libraryRank)
+				}
+				for _, i := range fn.ImpCalls {
+					use(o, o.Imports[i], libraryRank)
+				}
+				for _, i := range fn.ImpRefs {
+					use(o, o.Imports[i], libraryRank)
+				}
+				succ(o, 0, int(f), func(w int) {
+					if w < len(o.Funcs) && !seen[w] {
+						work = append(work, int32(w))
+					}
+				})
+			}
 		}
 	}
 	for _, o := range scope {
@@ -343,14 +432,14 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 			continue
 		}
 		for _, f := range o.Init {
-			roots[o] = append(roots[o], root{[]int32{f}, fmt.Sprintf("%s (constructor %s)", base(o), o.Funcs[f].name()), 1000})
+			roots[o] = append(roots[o], root{[]int32{f}, fmt.Sprintf("%s (constructor %s)", base(o), o.Funcs[f].name()), startupRank})
 		}
 		for _, f := range o.AtExit {
-			roots[o] = append(roots[o], root{[]int32{f}, fmt.Sprintf("%s (exit handler %s)", base(o), o.Funcs[f].name()), 1000})
+			roots[o] = append(roots[o], root{[]int32{f}, fmt.Sprintf("%s (exit handler %s)", base(o), o.Funcs[f].name()), startupRank})
 		}
 		for _, e := range o.Exports {
 			if e.Name == "__libc_early_init" {
-				roots[o] = append(roots[o], root{[]int32{e.Func}, fmt.Sprintf("ld.so start-up → %s:%s", base(o), e.Name), 1000})
+				roots[o] = append(roots[o], root{[]int32{e.Func}, fmt.Sprintf("ld.so start-up → %s:%s", base(o), e.Name), startupRank})
 			}
 		}
 	}
@@ -363,7 +452,7 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 	if ldso != nil && ldso.Entry >= 0 {
 		reach := closure(ldso, cutOf(ldso), 0)
 		for _, nr := range reach[ldso.Entry].nrs.list() {
-			c.add(nr, base(ldso)+" (start-up)", 1000)
+			c.add(nr, base(ldso)+" (start-up)", startupRank)
 		}
 		for _, h := range ldso.Hooks {
 			loader.or(&reach[h].nrs)
@@ -415,7 +504,7 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 					via += " [" + strings.Join(path(o, cs, installed, r.funcs, int32(-1-i)), " → ") + "]"
 				}
 				for _, nr := range loader.list() {
-					c.add(nr, via, rank+1000)
+					c.add(nr, via, rank+startupRank)
 				}
 			}
 		}
@@ -469,17 +558,30 @@ func (c *collector) add(nr int, via string, rank int) {
 
 // allSites adds every syscall instruction and constant wrapper argument in
 // o's code.
-func (c *collector) allSites(o *object, name string) {
+func (c *collector) allSites(o *object, name string, rank int) {
 	for i := range o.Funcs {
 		f := &o.Funcs[i]
 		for _, nr := range f.Sites {
-			c.add(int(nr), fmt.Sprintf("%s: syscall site in %s", name, f.name()), 0)
+			c.add(int(nr), fmt.Sprintf("%s: syscall site in %s", name, f.name()), rank)
 		}
 		for _, nr := range f.CallSites {
-			c.add(int(nr), fmt.Sprintf("%s: syscall(SYS_%s) call site in %s", name, recording.Name(recording.X86_64, int(nr)), f.name()), 0)
+			c.add(int(nr), fmt.Sprintf("%s: syscall(SYS_%s) call site in %s", name, recording.Name(recording.X86_64, int(nr)), f.name()), rank)
 		}
 	}
 }
+
+// Ranks order a syscall's explanations: the program's own import or site
+// first, then the most specific (an import that reaches few syscalls), a
+// library's imports after the program's, start-up and models last.
+const (
+	libraryRank = 100
+	startupRank = 1000
+)
+
+// wholeLibraries takes every syscall site and import of a library not
+// from glibc, instead of following it from what is imported from it: the
+// coarser rule, kept to measure what following gains.
+const wholeLibraries = false
 
 // maxVia bounds the explanations kept per syscall.
 const maxVia = 3

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -59,10 +60,7 @@ func build(t testing.TB, src string, flags []string, cmd func(out string) *exec.
 	if p, ok := built[key]; ok {
 		return p
 	}
-	out := filepath.Join(fixtureDir, filepath.Base(src)+fmtFlags(flags))
-	if ext := filepath.Ext(out); ext == ".c" {
-		out = out[:len(out)-2]
-	}
+	out := filepath.Join(fixtureDir, strings.TrimSuffix(filepath.Base(src), ".c")+fmtFlags(flags))
 	c := cmd(out)
 	if b, err := c.CombinedOutput(); err != nil {
 		t.Fatalf("build %s: %v\n%s", src, err, b)

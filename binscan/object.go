@@ -1,6 +1,7 @@
 package binscan
 
 import (
+	"bytes"
 	"debug/buildinfo"
 	"debug/elf"
 	"debug/gosym"
@@ -36,6 +37,8 @@ type object struct {
 	Init      []int32   // constructors and destructors
 	AtExit    []int32   // functions in glibc's __libc_atexit section, run by exit
 	Hooks     []int32   // ld.so: the functions _rtld_global_ro points to (libc calls them: _dl_open, ...)
+	DataRefs  []int32   // functions whose address initialised data holds
+	DataImps  []int32   // imports whose address initialised data holds
 	Entry     int32     // function at e_entry, or -1
 	Sites     int       // syscall instructions
 	Unres     int       // syscall instructions and wrapper calls whose number is unknown
@@ -59,6 +62,7 @@ type fn struct {
 	Calls      []int32 // functions it calls or jumps to directly
 	Refs       []int32 // functions whose address it takes
 	ImpCalls   []int32 // imports it calls
+	ImpRefs    []int32 // imports whose address it loads from the GOT
 	IRel       []int32 // IFUNC resolvers of the IRELATIVE PLT slots it calls
 	TableRefs  []int32 // stdio vtables it installs
 	Dispatch   bool    // it calls through a (validated) stdio vtable
@@ -102,19 +106,22 @@ type gotSlot struct {
 
 // builder holds what building an object needs and the cache does not keep.
 type builder struct {
-	ef      *elf.File
-	o       *object
-	dynsyms []elf.Symbol
-	got     map[uint64]gotSlot
-	relval  map[uint64]uint64 // RELATIVE relocations: offset -> value
-	plt     []*elf.Section
-	text    []*elf.Section
-	data    map[*elf.Section][]byte
-	vt      *elf.Section
-	vtStart map[uint64]int32 // table start -> table
-	ctl     [][]ctlInsn
-	wcalls  [][]wcall
-	goNames map[uint64]string
+	ef       *elf.File
+	o        *object
+	dynsyms  []elf.Symbol
+	got      map[uint64]gotSlot
+	relval   map[uint64]uint64 // RELATIVE relocations: offset -> value
+	plt      []*elf.Section
+	text     []*elf.Section
+	data     map[*elf.Section][]byte
+	vt       *elf.Section
+	vtStart  map[uint64]int32 // table start -> table
+	ctl      [][]ctlInsn
+	wcalls   [][]wcall
+	goNames  map[uint64]string
+	dataSym  []int // R_X86_64_64 relocations' symbols: addresses stored in data
+	dataImps []int32
+	dataOwn  []int32
 }
 
 // wcall is a direct call whose callee may turn out to take a syscall
@@ -163,6 +170,13 @@ func buildObject(path string, r io.ReaderAt) (*object, error) {
 	if err := b.scan(); err != nil {
 		return nil, err
 	}
+	for _, sym := range b.dataSym {
+		if i := b.importOf(sym); i >= 0 {
+			b.dataImps = append(b.dataImps, i)
+		} else if t := b.ownFunc(sym); t >= 0 {
+			b.dataOwn = append(b.dataOwn, t)
+		}
+	}
 	b.wrappers()
 	b.exports()
 	b.roots()
@@ -175,10 +189,10 @@ func buildObject(path string, r io.ReaderAt) (*object, error) {
 	return o, nil
 }
 
-// compact drops what only a precise library's per-export closures use:
-// for any other object Analyze takes every syscall its code contains,
-// and a big executable (node: 80 MB) then loads from the cache in a few
-// milliseconds instead of a few hundred.
+// compact drops what only a library's call graph is for: Analyze takes
+// every syscall an executable's code contains, and a big one (node:
+// 80 MB) then loads from the cache in a few milliseconds instead of a few
+// hundred.
 func compact(o *object) {
 	var fs []fn
 	for _, f := range o.Funcs {
@@ -290,8 +304,11 @@ func (b *builder) relocs() error {
 			info := binary.LittleEndian.Uint64(d[i+8:])
 			add := int64(binary.LittleEndian.Uint64(d[i+16:]))
 			switch elf.R_X86_64(info & 0xffffffff) {
-			case elf.R_X86_64_JMP_SLOT, elf.R_X86_64_GLOB_DAT, elf.R_X86_64_64:
+			case elf.R_X86_64_JMP_SLOT, elf.R_X86_64_GLOB_DAT:
 				b.got[off] = gotSlot{sym: int(info >> 32)}
+			case elf.R_X86_64_64:
+				b.got[off] = gotSlot{sym: int(info >> 32)}
+				b.dataSym = append(b.dataSym, int(info>>32))
 			case elf.R_X86_64_IRELATIVE:
 				b.got[off] = gotSlot{irel: add, isRel: true}
 			case elf.R_X86_64_RELATIVE:
@@ -459,18 +476,16 @@ func nameLess(a, b string) bool {
 }
 
 func (b *builder) goFuncs(add func(start, end uint64)) error {
-	s := b.ef.Section(".gopclntab")
-	text := b.ef.Section(".text")
-	if s == nil || text == nil {
-		return errors.New("Go binary without .gopclntab")
-	}
-	d, err := s.Data()
+	d, err := b.pclntab()
 	if err != nil {
-		return fmt.Errorf(".gopclntab: %w", err)
+		return err
 	}
-	t, err := gosym.NewTable(nil, gosym.NewLineTable(d, text.Addr))
+	t, err := gosym.NewTable(nil, gosym.NewLineTable(d, b.goText(d)))
 	if err != nil {
-		return fmt.Errorf(".gopclntab: %w", err)
+		return fmt.Errorf("pclntab: %w", err)
+	}
+	if len(t.Funcs) == 0 {
+		return errors.New("pclntab lists no functions")
 	}
 	names := map[uint64]string{}
 	for _, f := range t.Funcs {
@@ -479,6 +494,65 @@ func (b *builder) goFuncs(add func(start, end uint64)) error {
 	}
 	b.goNames = names
 	return nil
+}
+
+// pclntabMagics start the pclntab header of Go 1.2, 1.16, 1.18 and 1.20+,
+// followed by two zero bytes, the instruction size quantum (1 on x86) and
+// the pointer size.
+var pclntabMagics = [][]byte{
+	{0xfb, 0xff, 0xff, 0xff, 0, 0, 1, 8}, {0xfa, 0xff, 0xff, 0xff, 0, 0, 1, 8},
+	{0xf0, 0xff, 0xff, 0xff, 0, 0, 1, 8}, {0xf1, 0xff, 0xff, 0xff, 0, 0, 1, 8},
+}
+
+// pclntab returns a Go binary's function table: the .gopclntab section,
+// or, where the linker folded it into read-only data (PIE with external
+// linking), the bytes from its header on.
+func (b *builder) pclntab() ([]byte, error) {
+	if s := b.ef.Section(".gopclntab"); s != nil {
+		return s.Data()
+	}
+	for _, name := range []string{".data.rel.ro", ".rodata"} {
+		s := b.ef.Section(name)
+		if s == nil {
+			continue
+		}
+		d := b.sectionData(s)
+		for _, m := range pclntabMagics {
+			for off := 0; off+len(m) <= len(d); {
+				i := bytes.Index(d[off:], m)
+				if i < 0 {
+					break
+				}
+				if (off+i)%8 == 0 {
+					return d[off+i:], nil
+				}
+				off += i + 1
+			}
+		}
+	}
+	return nil, errors.New("Go binary without a pclntab")
+}
+
+// goText returns the address pclntab's function offsets count from: the
+// header says since Go 1.18 (when the linker fills it in); otherwise it is
+// runtime.text, which is the start of .text unless a C linker put code
+// before it.
+func (b *builder) goText(d []byte) uint64 {
+	if len(d) >= 32 && (d[0] == 0xf0 || d[0] == 0xf1) {
+		// Zero where the linker left it to a relocation (Go 1.26, internal
+		// linking): then .text's start is right.
+		if v := binary.LittleEndian.Uint64(d[24:]); v != 0 {
+			return v
+		}
+	}
+	if syms, err := b.ef.Symbols(); err == nil {
+		for _, s := range syms {
+			if s.Name == "runtime.text" {
+				return s.Value
+			}
+		}
+	}
+	return b.ef.Section(".text").Addr
 }
 
 func (b *builder) inText(addr uint64) bool {

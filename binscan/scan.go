@@ -2,6 +2,8 @@ package binscan
 
 import (
 	"debug/elf"
+	"encoding/binary"
+	"slices"
 	"sort"
 
 	"golang.org/x/arch/x86/x86asm"
@@ -90,6 +92,8 @@ func (b *builder) scan() error {
 						// mov reg, [rip+GOT]: the address of a symbol.
 						if t := b.ownFunc(s.sym); t >= 0 {
 							refs[t] = true
+						} else if i := b.importOf(s.sym); i >= 0 {
+							f.ImpRefs = appendUniq(f.ImpRefs, i)
 						}
 					}
 				case x86asm.Imm:
@@ -180,12 +184,38 @@ func (b *builder) site(f *fn, v values) {
 			v.unknown = true
 		}
 	}
+	v = plausible(v)
 	for _, p := range v.params {
 		f.Params = appendParam(f.Params, paramOf(p))
 	}
 	if v.unknown || len(v.consts)+len(v.params) == 0 {
 		f.Unres++
 	}
+}
+
+// maxParams bounds the entry locations one function may pass on as a
+// syscall number: real wrappers take it in one place.
+const maxParams = 2
+
+// plausible keeps the entry locations that can hold an argument: a
+// register, or a stack slot above the return address. Anything else (the
+// return address itself, below the stack pointer) is garbage, and so is
+// a value that comes from more places than a wrapper's one argument.
+func plausible(v values) values {
+	var ps []loc
+	for _, p := range v.params {
+		if p.slot && (p.reg != rSP || p.disp < 8) {
+			v.unknown = true
+			continue
+		}
+		ps = append(ps, p)
+	}
+	if len(ps) > maxParams {
+		v.unknown = true
+		ps = nil
+	}
+	v.params = ps
+	return v
 }
 
 // ref records an address the function takes.
@@ -343,7 +373,7 @@ func (b *builder) wrappers() {
 						}
 						l.disp -= 8 // the return address the call pushes
 					}
-					v := g.resolve(i, l)
+					v := plausible(g.resolve(i, l))
 					for _, c := range v.consts {
 						if c >= 0 && c < maxNr {
 							f.CallSites = appendUniq(f.CallSites, int32(c))
@@ -352,7 +382,11 @@ func (b *builder) wrappers() {
 						}
 					}
 					for _, q := range v.params {
-						f.Params = appendParam(f.Params, paramOf(q))
+						if len(f.Params) < maxParams {
+							f.Params = appendParam(f.Params, paramOf(q))
+						} else {
+							v.unknown = true
+						}
 					}
 					if v.unknown || len(v.consts)+len(v.params) == 0 {
 						unres[fi]++
@@ -403,13 +437,40 @@ func (b *builder) exports() {
 		}
 		return a.Version < c.Version
 	})
-	sort.SliceStable(o.Imports, func(i, j int) bool { return false })
 }
 
 // roots records the entry point, constructors, destructors and glibc's
 // exit hooks.
 func (b *builder) roots() {
 	o := b.o
+	// Functions and imports whose address initialised data holds
+	// (method tables, callbacks): reachable whenever the object is.
+	for _, sec := range b.ef.Sections {
+		if sec.Flags&elf.SHF_ALLOC == 0 || sec.Flags&elf.SHF_EXECINSTR != 0 || sec.Type == elf.SHT_NOBITS || sec == b.vt {
+			continue
+		}
+		if sec.Flags&elf.SHF_WRITE == 0 && sec.Name != ".data.rel.ro" {
+			continue
+		}
+		d := b.sectionData(sec)
+		for off := 0; off+8 <= len(d); off += 8 {
+			v := binary.LittleEndian.Uint64(d[off:])
+			if v == 0 {
+				v = b.relval[sec.Addr+uint64(off)]
+			}
+			if v != 0 && b.inText(v) {
+				if i := b.funcAt(v); i >= 0 && o.Funcs[i].Start == v {
+					o.DataRefs = appendUniqSorted(o.DataRefs, int32(i))
+				}
+			}
+		}
+	}
+	for _, i := range b.dataImps {
+		o.DataImps = appendUniq(o.DataImps, i)
+	}
+	for _, t := range b.dataOwn {
+		o.DataRefs = appendUniqSorted(o.DataRefs, t)
+	}
 	if b.ef.Entry != 0 {
 		if i := b.funcAt(b.ef.Entry); i >= 0 {
 			o.Entry = int32(i)
@@ -469,6 +530,14 @@ func appendUniq(s []int32, v int32) []int32 {
 		}
 	}
 	return append(s, v)
+}
+
+func appendUniqSorted(s []int32, v int32) []int32 {
+	i, found := slices.BinarySearch(s, v)
+	if found {
+		return s
+	}
+	return slices.Insert(s, i, v)
 }
 
 func appendParam(s []param, p param) []param {

@@ -18,6 +18,7 @@ func main() {
 	loaded := flag.String("loaded", "", "comma-separated libraries the process dlopen'ed")
 	nocache := flag.Bool("nocache", false, "analyse afresh, write no cache")
 	nocut := flag.Bool("nocut", false, "follow every path, dying ones included")
+	cut := flag.String("cut", "", "comma-separated functions to cut on top of the default")
 	all := flag.Bool("all", false, "print every explanation kept, not just the first")
 	brief := flag.Bool("brief", false, "print one line per binary")
 	trace := flag.Bool("trace", false, "show the chain of functions inside each library")
@@ -30,6 +31,9 @@ func main() {
 		}
 		if *nocut {
 			opts.Cut = []string{}
+		}
+		if *cut != "" {
+			opts.Cut = append(binscan.DefaultCut(false), strings.Split(*cut, ",")...)
 		}
 		t0 := time.Now()
 		r, err := binscan.Analyze(p, opts)
