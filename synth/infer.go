@@ -50,8 +50,17 @@ const (
 const DefaultInfer = InferAll
 
 // DefaultErrno is the errno record and check give syscalls a profile
-// never names, chosen by docs/SUFFICIENCY.md's measurement.
-const DefaultErrno = "EPERM"
+// never names when the user does not say (--errno), for inference inf:
+// ENOSYS, on which programs fall back to an older syscall (glibc's clone3
+// to clone) or carry on (postgres without sync_file_range), where EPERM
+// makes some die (docs/SUFFICIENCY.md measured it); with no inference,
+// EPERM, so that an observed-only profile keeps the bytes it always had.
+func DefaultErrno(inf Infer) string {
+	if len(inf.Levels()) == 0 {
+		return "EPERM"
+	}
+	return "ENOSYS"
+}
 
 // inferLevels are the levels in the order ParseInfer writes them.
 var inferLevels = []struct {
@@ -141,6 +150,9 @@ const (
 	ReasonImport     = ReasonInferred + "import"      // behind an import of a dynamic executable or library
 	ReasonStaticSite = ReasonInferred + "static-site" // a syscall site in a static binary
 	ReasonGoSite     = ReasonInferred + "go-site"     // a syscall site in a Go binary
+	// ReasonSignalReturn: rt_sigaction is allowed, so a handler may
+	// return through rt_sigreturn.
+	ReasonSignalReturn = ReasonInferred + "signal-return"
 )
 
 // Withheld is a syscall an inference found but the profile does not allow:
@@ -199,12 +211,19 @@ func inferAll(merged *recording.Recording, p Policy, denied map[string]bool, rep
 		inf := goruntime.InferFiles(merged.Execs, files)
 		rep.GoBinaries = inf.Binaries
 		rep.Warnings = append(rep.Warnings, inf.Warnings...)
+		var via []string
+		for _, b := range inf.Binaries {
+			if b.List != "" && len(via) < 3 {
+				via = append(via, fmt.Sprintf("%s: %s (%s), the %s runtime's list", filepath.Base(b.Path), b.GoVersion, b.GOARCH, b.List))
+			}
+		}
 		for _, s := range inf.Syscalls {
-			cands = append(cands, candidate{abi: s.ABI, name: s.Name, reason: s.Reason})
+			cands = append(cands, candidate{abi: s.ABI, name: s.Name, reason: s.Reason, via: via})
 		}
 	}
 	if p.Infer.Has(InferImports) || p.Infer.Has(InferStatic) || p.Infer.Has(InferGoSites) {
 		cands = append(cands, scan(merged, p, rep, files)...)
+		cands = append(cands, sigreturn(rep, cands)...)
 	}
 	if len(cands) == 0 {
 		return nil, nil, nil
@@ -257,6 +276,22 @@ func inferAll(merged *recording.Recording, p Policy, denied map[string]bool, rep
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d inferred syscall(s) withheld because Docker's default profile does not allow them either (see withheld): %s; record a run that makes them to allow them", n, strings.Join(names, " ")))
 	}
 	return allow, inferred, nil
+}
+
+// sigreturn infers rt_sigreturn where rt_sigaction is allowed: a signal
+// handler returns through the restorer the C library installs with it,
+// code no call graph reaches (the kernel jumps to it), and that a short
+// run may never take.
+func sigreturn(rep *Report, cands []candidate) []candidate {
+	has := func(n string) bool {
+		return slices.ContainsFunc(rep.Syscalls, func(e Entry) bool { return e.Name == n && e.Action == Allow }) ||
+			slices.ContainsFunc(cands, func(c candidate) bool { return c.name == n })
+	}
+	if !has("rt_sigaction") || has("rt_sigreturn") {
+		return nil
+	}
+	return []candidate{{abi: recording.X86_64, name: "rt_sigreturn", reason: ReasonSignalReturn,
+		via: []string{"rt_sigaction → a handler returns through the restorer (rt_sigreturn)"}}}
 }
 
 func denyWarning(c candidate) string {

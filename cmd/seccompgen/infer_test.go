@@ -289,7 +289,8 @@ func TestInferDiffShowsVia(t *testing.T) {
 }
 
 // TestErrnoFlag: --errno ENOSYS sets the profile's defaultErrnoRet; the
-// explicit denies keep EPERM; an unknown errno is a usage error.
+// explicit denies keep EPERM; the default is ENOSYS when inferring and
+// EPERM with --infer none; an unknown errno is a usage error.
 func TestErrnoFlag(t *testing.T) {
 	testenv.RequireBPF(t)
 	dir := t.TempDir()
@@ -307,22 +308,45 @@ func TestErrnoFlag(t *testing.T) {
 			t.Errorf("the explicit deny rule %+v: want errnoRet 1 (EPERM)", r)
 		}
 	}
+	// The default: ENOSYS when inferring, EPERM with --infer none.
+	for _, tc := range []struct {
+		args []string
+		want uint
+	}{
+		{nil, 38},
+		{[]string{"--infer", "none"}, 1},
+		{[]string{"--infer", "go"}, 38},
+	} {
+		got := seccompgen(t, append(append([]string{"record", "-o", prof}, tc.args...), "--", "/bin/true")...)
+		if got.status != 0 {
+			t.Fatalf("record %q: status %d, stderr %q", tc.args, got.status, got.stderr)
+		}
+		if p := readProfile(t, prof); p.DefaultErrnoRet == nil || *p.DefaultErrnoRet != tc.want {
+			t.Errorf("record %q: defaultErrnoRet %v, want %d", tc.args, p.DefaultErrnoRet, tc.want)
+		}
+	}
 	got = seccompgen(t, "record", "--errno", "EIO", "--", "/bin/true")
 	if got.status != 125 || !strings.Contains(got.stderr, `--errno: unknown errno "EIO" (want EPERM or ENOSYS)`) {
 		t.Errorf("--errno EIO: status %d, stderr %q; want 125 and the error", got.status, got.stderr)
 	}
 }
 
-// TestInferHelp: record's help lists every level with its line and the
-// default, which is synth.DefaultInfer.
+// TestInferHelp: record's help lists every level with its line, the
+// default level (synth.DefaultInfer) and the default errno.
 func TestInferHelp(t *testing.T) {
 	got := seccompgen(t, "help", "record")
+	help := got.stdout + got.stderr
 	for _, l := range synth.InferHelp() {
-		if !strings.Contains(got.stdout+got.stderr, l) {
+		if !strings.Contains(help, l) {
 			t.Errorf("help record lacks %q", l)
 		}
 	}
-	if want := fmt.Sprintf("(default %q)", string(synth.DefaultInfer)); !strings.Contains(got.stdout+got.stderr, want) {
-		t.Errorf("help record lacks the default %s", want)
+	for _, want := range []string{
+		fmt.Sprintf("(default %q)", string(synth.DefaultInfer)),
+		"(default ENOSYS; EPERM with --infer none)",
+	} {
+		if !strings.Contains(help, want) {
+			t.Errorf("help record lacks %s", want)
+		}
 	}
 }

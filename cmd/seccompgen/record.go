@@ -43,7 +43,7 @@ func (f *recordFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.user, "user", "", "run CMD as `USER[:GROUP]` (names or numbers); the tracer still runs as root")
 	fs.Uint32Var(&f.maxProcs, "max-procs", 32768, "how many processes of the tree can be alive at once, 1 to 4194304 (more are counted as lost)")
 	fs.StringVar(&f.infer, "infer", string(synth.DefaultInfer), "what to allow beyond the trace, a comma-separated `LIST` of levels (docs/inference.md); inferred names are capped at what Docker's default allows:\n"+strings.Join(synth.InferHelp(), "\n"))
-	fs.StringVar(&f.errno, "errno", synth.DefaultErrno, "the `errno` (EPERM or ENOSYS) of syscalls the profile never names, its defaultErrnoRet; explicit denies keep EPERM")
+	fs.StringVar(&f.errno, "errno", "", "the `errno` (EPERM or ENOSYS) of syscalls the profile never names, its defaultErrnoRet (default ENOSYS; EPERM with --infer none); explicit denies keep EPERM")
 	fs.StringVar(&f.runtime, "runtime", synth.RuntimeNone, "also allow what container runtime `R` makes after installing the filter: "+strings.Join(synth.Runtimes(), ", ")+" (docs/runtimes.md)")
 	fs.Var(&f.nnp, "no-new-privileges", "with --runtime: add only the runtime's list for this setting of process.noNewPrivileges (default: both)")
 	fs.Lookup("no-new-privileges").NoOptDefVal = "true" // as a bool flag: alone it means true
@@ -81,16 +81,18 @@ func (f *recordFlags) policy() (synth.Policy, error) {
 		return p, fmt.Errorf("--infer: %w", err)
 	}
 	p.Infer = inf
-	if _, err := synth.ParseErrno(f.errno); err != nil {
-		return p, fmt.Errorf("--errno: %w", err)
-	}
-	p.Errno = f.errno
 	p.CacheDir = os.Getenv("SECCOMPGEN_CACHE_DIR")
 	p.Args = f.args
 	if f.underSeccomp {
 		// The measuring mode counts exactly what runs under a filter;
 		// what the runtime (runc is Go) could also do would falsify it.
 		p.Infer = synth.InferNone
+	}
+	p.Errno = f.errno
+	if p.Errno == "" {
+		p.Errno = synth.DefaultErrno(p.Infer)
+	} else if _, err := synth.ParseErrno(p.Errno); err != nil {
+		return p, fmt.Errorf("--errno: %w", err)
 	}
 	p.Runtime, p.NoNewPrivileges = f.runtime, f.nnp.v
 	if p.NoNewPrivileges != nil && (p.Runtime == "" || p.Runtime == synth.RuntimeNone) {
