@@ -50,13 +50,16 @@ const (
 const DefaultInfer = InferAll
 
 // DefaultErrno is the errno record and check give syscalls a profile
-// never names when the user does not say (--errno), for inference inf:
-// ENOSYS, on which programs fall back to an older syscall (glibc's clone3
-// to clone) or carry on (postgres without sync_file_range), where EPERM
-// makes some die (docs/SUFFICIENCY.md measured it); with no inference,
-// EPERM, so that an observed-only profile keeps the bytes it always had.
-func DefaultErrno(inf Infer) string {
-	if len(inf.Levels()) == 0 {
+// never names when the user does not say (--errno), for inference inf and
+// --args: ENOSYS, on which programs fall back to an older syscall (glibc's
+// clone3 to clone) or carry on (git without clone3), where EPERM makes
+// some die (docs/SUFFICIENCY.md measured it). EPERM with no inference, so
+// that an observed-only profile keeps the bytes it always had, and with
+// args, whose pinned syscalls called with other values fall to the
+// default action and are refused as not permitted (docs/args.md), not as
+// missing from the kernel.
+func DefaultErrno(inf Infer, args bool) string {
+	if len(inf.Levels()) == 0 || args {
 		return "EPERM"
 	}
 	return "ENOSYS"
@@ -181,6 +184,9 @@ type candidate struct {
 	name   string
 	reason string
 	via    []string
+	// anyArgs: the name is needed with any arguments (the Go runtime's
+	// lists), so --args must not pin it to the values a run used.
+	anyArgs bool
 }
 
 var dockerAllowed = sync.OnceValues(func() (map[string]bool, error) {
@@ -201,8 +207,10 @@ var dockerAllowed = sync.OnceValues(func() (map[string]bool, error) {
 })
 
 // inferAll adds to rep what p's levels infer and returns the names to
-// allow, and every inferred syscall (for pinArgs: they are needed with any
-// arguments). A reason already given (observed, or a runtime's baseline)
+// allow, and the inferred syscalls needed with any arguments (for pinArgs:
+// the Go runtime's). What binscan finds does not unpin a syscall --args
+// pinned to the values the run used: the user asked for those values, and
+// a call site's arguments are not known. A reason already given (observed, or a runtime's baseline)
 // stays the reason; an explicit deny wins over an inference, with a
 // warning; a name Docker's default does not allow is withheld.
 func inferAll(merged *recording.Recording, p Policy, denied map[string]bool, rep *Report, files goruntime.Files) ([]string, []goruntime.Syscall, error) {
@@ -218,7 +226,7 @@ func inferAll(merged *recording.Recording, p Policy, denied map[string]bool, rep
 			}
 		}
 		for _, s := range inf.Syscalls {
-			cands = append(cands, candidate{abi: s.ABI, name: s.Name, reason: s.Reason, via: via})
+			cands = append(cands, candidate{abi: s.ABI, name: s.Name, reason: s.Reason, via: via, anyArgs: true})
 		}
 	}
 	if p.Infer.Has(InferImports) || p.Infer.Has(InferStatic) || p.Infer.Has(InferGoSites) {
@@ -246,7 +254,7 @@ func inferAll(merged *recording.Recording, p Policy, denied map[string]bool, rep
 	for _, c := range cands {
 		k := key{c.abi, c.name}
 		if decided[k] {
-			if !denied[c.name] && docker[c.name] && !slices.ContainsFunc(inferred, func(s goruntime.Syscall) bool { return s.ABI == c.abi && s.Name == c.name }) {
+			if c.anyArgs && !denied[c.name] && docker[c.name] && !slices.ContainsFunc(inferred, func(s goruntime.Syscall) bool { return s.ABI == c.abi && s.Name == c.name }) {
 				inferred = append(inferred, goruntime.Syscall{ABI: c.abi, Name: c.name, Reason: c.reason})
 			}
 			continue
@@ -265,7 +273,9 @@ func inferAll(merged *recording.Recording, p Policy, denied map[string]bool, rep
 		default:
 			rep.Syscalls = append(rep.Syscalls, Entry{Name: c.name, ABI: c.abi, Nr: nr, Action: Allow, Reason: c.reason, Via: c.via})
 			allow = append(allow, c.name)
-			inferred = append(inferred, goruntime.Syscall{ABI: c.abi, Name: c.name, Reason: c.reason})
+			if c.anyArgs {
+				inferred = append(inferred, goruntime.Syscall{ABI: c.abi, Name: c.name, Reason: c.reason})
+			}
 		}
 	}
 	if n := len(rep.Withheld); n > 0 {

@@ -290,7 +290,7 @@ func TestInferDiffShowsVia(t *testing.T) {
 
 // TestErrnoFlag: --errno ENOSYS sets the profile's defaultErrnoRet; the
 // explicit denies keep EPERM; the default is ENOSYS when inferring and
-// EPERM with --infer none; an unknown errno is a usage error.
+// EPERM with --infer none or --args; an unknown errno is a usage error.
 func TestErrnoFlag(t *testing.T) {
 	testenv.RequireBPF(t)
 	dir := t.TempDir()
@@ -316,6 +316,7 @@ func TestErrnoFlag(t *testing.T) {
 		{nil, 38},
 		{[]string{"--infer", "none"}, 1},
 		{[]string{"--infer", "go"}, 38},
+		{[]string{"--args"}, 1},
 	} {
 		got := seccompgen(t, append(append([]string{"record", "-o", prof}, tc.args...), "--", "/bin/true")...)
 		if got.status != 0 {
@@ -343,7 +344,7 @@ func TestInferHelp(t *testing.T) {
 	}
 	for _, want := range []string{
 		fmt.Sprintf("(default %q)", string(synth.DefaultInfer)),
-		"(default ENOSYS; EPERM with --infer none)",
+		"(default ENOSYS; EPERM with --infer none or --args)",
 	} {
 		if !strings.Contains(help, want) {
 			t.Errorf("help record lacks %s", want)

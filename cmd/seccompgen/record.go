@@ -43,7 +43,7 @@ func (f *recordFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.user, "user", "", "run CMD as `USER[:GROUP]` (names or numbers); the tracer still runs as root")
 	fs.Uint32Var(&f.maxProcs, "max-procs", 32768, "how many processes of the tree can be alive at once, 1 to 4194304 (more are counted as lost)")
 	fs.StringVar(&f.infer, "infer", string(synth.DefaultInfer), "what to allow beyond the trace, a comma-separated `LIST` of levels (docs/inference.md); inferred names are capped at what Docker's default allows:\n"+strings.Join(synth.InferHelp(), "\n"))
-	fs.StringVar(&f.errno, "errno", "", "the `errno` (EPERM or ENOSYS) of syscalls the profile never names, its defaultErrnoRet (default ENOSYS; EPERM with --infer none); explicit denies keep EPERM")
+	fs.StringVar(&f.errno, "errno", "", "the `errno` (EPERM or ENOSYS) of syscalls the profile never names, its defaultErrnoRet (default ENOSYS; EPERM with --infer none or --args); explicit denies keep EPERM")
 	fs.StringVar(&f.runtime, "runtime", synth.RuntimeNone, "also allow what container runtime `R` makes after installing the filter: "+strings.Join(synth.Runtimes(), ", ")+" (docs/runtimes.md)")
 	fs.Var(&f.nnp, "no-new-privileges", "with --runtime: add only the runtime's list for this setting of process.noNewPrivileges (default: both)")
 	fs.Lookup("no-new-privileges").NoOptDefVal = "true" // as a bool flag: alone it means true
@@ -90,7 +90,7 @@ func (f *recordFlags) policy() (synth.Policy, error) {
 	}
 	p.Errno = f.errno
 	if p.Errno == "" {
-		p.Errno = synth.DefaultErrno(p.Infer)
+		p.Errno = synth.DefaultErrno(p.Infer, p.Args)
 	} else if _, err := synth.ParseErrno(p.Errno); err != nil {
 		return p, fmt.Errorf("--errno: %w", err)
 	}
