@@ -207,14 +207,15 @@ func init() {
 	)
 	c := &command{
 		Name:      "record",
-		UsageLine: "record [-o FILE] [--report FILE] [--deny LIST] [--user USER[:GROUP]] [--runtime R] [--args] -- CMD [ARG...]",
+		UsageLine: "record [-o FILE] [--report FILE] [--deny LIST] [--user USER[:GROUP]] [--runtime R] [--infer LIST] [--errno E] [--args] -- CMD [ARG...]",
 		Short:     "trace CMD's process tree and write the smallest profile that lets it run",
 		Long: `
 Record runs CMD under an eBPF tracer that sees every syscall of CMD, of every
 thread it starts and of every descendant, from CMD's first execve until the
 last process of the tree exits; nothing else on the host is counted. It then
-writes the smallest OCI seccomp profile that lets that run succeed: default
-action ERRNO(EPERM), the architectures of the ABIs seen, one ALLOW rule with
+writes the smallest OCI seccomp profile that lets that run succeed and what
+the code can reach besides (--infer): default action ERRNO(ENOSYS; see
+--errno), the architectures of the ABIs seen, one ALLOW rule with
 the syscalls used, and one ERRNO(EPERM) rule with the explicit denies.
 
 CMD's standard input, output and error pass through untouched. SIGINT,
@@ -237,19 +238,27 @@ them, with reason "baseline:runc" in the report, for both settings of
 process.noNewPrivileges unless --no-new-privileges=true|false names the one
 the container uses. docs/runtimes.md has the lists and how they were made.
 
-A Go program's runtime makes syscalls on paths a short run may never reach
-(preemption signals, the scavenger's timers, restarted sleeps). With --infer
-go (the default) the profile also allows, for every Go binary the tree ran,
-what its runtime can issue (reason "inferred:go1.N-runtime" in the report);
---infer none allows only what was observed. Nothing is inferred for non-Go
-programs. See docs/go-runtime.md.
+A short run does not take every path production will. --infer (default
+all) also allows what each binary the tree ran can reach in its own code:
+the syscalls behind the imports of every dynamic executable and library it
+loaded (imports), the syscall sites of static and Go binaries (static,
+gosites), and the Go runtime's source-derived lists (go, docs/go-runtime.md).
+Each inferred name has its reason ("inferred:import") and where it comes
+from ("via": "redis-server → libc.so.6:fsync") in the report. A name is
+inferred only if Docker's default profile allows it too; the others are
+listed as "withheld". --infer none allows only what was observed. See
+docs/inference.md.
+
+--errno sets the errno of every syscall the profile does not name: ENOSYS
+by default, on which programs fall back (glibc from clone3 to clone); EPERM
+with --infer none or --args. Explicit denies always get EPERM.
 
 --args also records the first argument of socket (the domain), clone (its
 namespace flags) and personality, on x86_64, and allows each only with the
 values seen: one ALLOW rule per value (SCMP_CMP_EQ; for clone
 SCMP_CMP_MASKED_EQ on the namespace flags). A syscall stays unconditional
 when the values may be incomplete, when an i386 call used it, or when
---runtime or --infer go needs it. When clone is pinned, clone3 (whose flags
+--runtime or --infer go needs it (binscan's inferences do not unpin it). When clone is pinned, clone3 (whose flags
 are behind a pointer, out of a filter's reach) fails with ENOSYS, and the C
 library and the Go runtime fall back to clone. With --args the default
 --deny also denies io_uring, whose rings open sockets and files no filter
