@@ -234,3 +234,41 @@ func TestErrno(t *testing.T) {
 		t.Errorf("Errno EIO: %v", err)
 	}
 }
+
+// TestInferImportsSavedRecording: a saved recording (no open files) is
+// analysed by its paths: /bin/ls's imports are inferred with their via,
+// what Docker's default denies (libselinux's mount) is withheld, and a
+// file replaced since it ran is not analysed, with a warning.
+func TestInferImportsSavedRecording(t *testing.T) {
+	rec := &recording.Recording{
+		Syscalls: []recording.Syscall{sys(recording.X86_64, "execve", 1), sys(recording.X86_64, "exit_group", 1)},
+		Execs:    []recording.Exec{execOf(t, "/bin/ls")},
+	}
+	prof, rep, err := Synthesize([]*recording.Recording{rec}, Policy{Infer: InferImports, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, ok := find(rep, "getdents64")
+	if !ok || e.Reason != ReasonImport || e.Count != 0 || !slices.ContainsFunc(e.Via, func(v string) bool { return strings.HasPrefix(v, "ls → libc.so.6:") }) {
+		t.Errorf("getdents64: %+v (found %v), want inferred:import via ls → libc.so.6:...", e, ok)
+	}
+	if !slices.Contains(prof.Allowed(), "getdents64") {
+		t.Errorf("getdents64 not in the profile")
+	}
+	for _, w := range rep.Withheld {
+		if _, ok := find(rep, w.Name); ok || slices.Contains(prof.Allowed(), w.Name) {
+			t.Errorf("%s withheld and allowed", w.Name)
+		}
+	}
+	if _, inferred := rep.Allowed(); slices.Contains(inferred, "mount") {
+		t.Errorf("mount inferred: Docker's default denies it")
+	}
+	rec.Execs[0].Inode++
+	_, rep, err = Synthesize([]*recording.Recording{rec}, Policy{Infer: InferImports, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, inferred := rep.Allowed(); len(inferred) != 0 || len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "/bin/ls is no longer the file pid 100 ran") {
+		t.Errorf("replaced file: inferred %v, warnings %q", inferred, rep.Warnings)
+	}
+}
