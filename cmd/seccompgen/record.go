@@ -42,7 +42,7 @@ func (f *recordFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.deny, "deny", strings.Join(synth.DefaultDeny, ","), "comma-separated syscalls to deny even if used (\"\" for none); io_uring names its three syscalls; with --args the default adds io_uring (docs/io_uring.md)")
 	fs.StringVar(&f.user, "user", "", "run CMD as `USER[:GROUP]` (names or numbers); the tracer still runs as root")
 	fs.Uint32Var(&f.maxProcs, "max-procs", 32768, "how many processes of the tree can be alive at once, 1 to 4194304 (more are counted as lost)")
-	fs.StringVar(&f.infer, "infer", string(synth.DefaultInfer), "what to allow beyond the trace, a comma-separated `LIST` of levels (docs/inference.md); inferred names are capped at what Docker's default allows:\n"+strings.Join(synth.InferHelp(), "\n"))
+	fs.StringVar(&f.infer, "infer", string(synth.DefaultInfer), "what to allow beyond the trace, capped at what Docker's default allows: a comma-separated `LIST` of none, go, imports, static, gosites, all (help record lists them; docs/inference.md)")
 	fs.StringVar(&f.errno, "errno", "", "the `errno` (EPERM or ENOSYS) of syscalls the profile never names, its defaultErrnoRet (default ENOSYS; EPERM with --infer none or --args); explicit denies keep EPERM")
 	fs.StringVar(&f.runtime, "runtime", synth.RuntimeNone, "also allow what container runtime `R` makes after installing the filter: "+strings.Join(synth.Runtimes(), ", ")+" (docs/runtimes.md)")
 	fs.Var(&f.nnp, "no-new-privileges", "with --runtime: add only the runtime's list for this setting of process.noNewPrivileges (default: both)")
@@ -247,7 +247,9 @@ Each inferred name has its reason ("inferred:import") and where it comes
 from ("via": "redis-server → libc.so.6:fsync") in the report. A name is
 inferred only if Docker's default profile allows it too; the others are
 listed as "withheld". --infer none allows only what was observed. See
-docs/inference.md.
+docs/inference.md. The levels:
+
+` + indent(synth.InferHelp()) + `
 
 --errno sets the errno of every syscall the profile does not name: ENOSYS
 by default, on which programs fall back (glibc from clone3 to clone); EPERM
@@ -313,6 +315,11 @@ report): a profile that allows io_uring does not bind what the ring does.
 		return tr.status
 	}
 	register(c)
+}
+
+// indent returns lines, each indented by two spaces, one per line.
+func indent(lines []string) string {
+	return "  " + strings.Join(lines, "\n  ")
 }
 
 // outputError reports an error of outfile.Prepare: a usage error, or an
