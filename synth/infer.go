@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -365,6 +366,17 @@ func scan(merged *recording.Recording, p Policy, rep *Report, files goruntime.Fi
 			rep.Notes = append(rep.Notes, s)
 		}
 	}
+	// Said once for the tree, not once per executable: every program
+	// has a few (glibc's own, weak symbols).
+	var unresolved, unbound []string
+	defer func() {
+		if len(unresolved) > 0 {
+			rep.Notes = append(rep.Notes, "syscall sites whose number could not be determined, so their syscalls are not inferred (per executable, its libraries included): "+strings.Join(unresolved, ", "))
+		}
+		if len(unbound) > 0 {
+			rep.Notes = append(rep.Notes, "imports bound to no analysed library (weak symbols, or provided by a library loaded later): "+strings.Join(unbound, ", "))
+		}
+	}()
 	for _, t := range targets {
 		path, closeFn, err := openFor(t.x.Path, t.x.PID, t.x.Dev, t.x.Inode, files)
 		if err != nil {
@@ -413,10 +425,15 @@ func scan(merged *recording.Recording, p Policy, rep *Report, files goruntime.Fi
 		for _, n := range res.Notes {
 			n = strings.ReplaceAll(n, path, t.x.Path)
 			n = strings.ReplaceAll(n, " (Options.Loaded)", "")
-			note(rename(n, filepath.Base(path), t.x.Path))
+			n = rename(n, filepath.Base(path), t.x.Path)
+			if m := unboundNote.FindStringSubmatch(n); m != nil {
+				unbound = append(unbound, name+" "+m[1])
+				continue
+			}
+			note(n)
 		}
 		if res.Unresolved > 0 {
-			note(fmt.Sprintf("%s: %d syscall site(s) whose number could not be determined: their syscalls are not inferred", t.x.Path, res.Unresolved))
+			unresolved = append(unresolved, fmt.Sprintf("%s %d", name, res.Unresolved))
 		}
 		for _, s := range res.Syscalls {
 			if s.Name == "" || recording.IsNrName(s.Name) {
@@ -431,6 +448,9 @@ func scan(merged *recording.Recording, p Policy, rep *Report, files goruntime.Fi
 	}
 	return out
 }
+
+// unboundNote is binscan's note on imports no library defines.
+var unboundNote = regexp.MustCompile(`^.*: (\d+) imports bound to no analysed library`)
 
 // rename gives an explanation that names the analysed file by its
 // descriptor ("7 → libc.so.6:fork") the executable's own name.
