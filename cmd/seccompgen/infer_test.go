@@ -186,6 +186,35 @@ func TestInferDockerCap(t *testing.T) {
 	}
 }
 
+// TestInferKeyctlWithheld: the issue's own case. A program linked with
+// libkeyutils (as Kerberos is) imports keyctl(), which makes the keyctl
+// syscall; Docker's default denies it, so it is withheld, with the
+// library's call site as its via, and the profile does not allow it.
+func TestInferKeyctlWithheld(t *testing.T) {
+	testenv.RequireBPF(t)
+	if _, err := os.Stat("/usr/lib/x86_64-linux-gnu/libkeyutils.so.1"); err != nil {
+		t.Skip("libkeyutils.so.1 is not installed (apt-get install libkeyutils1)")
+	}
+	prog := buildC(t, "keyutils", "-l:libkeyutils.so.1")
+	prof, repPath := recordIdle(t, "all", prog)
+	rep := readInferReport(t, repPath)
+	if rep.has("keyctl") || readProfile(t, prof).allowed()["keyctl"] {
+		t.Fatalf("keyctl allowed or in the report's syscalls")
+	}
+	found := false
+	for _, w := range rep.Withheld {
+		if w.Name == "keyctl" {
+			found = true
+			if !slices.ContainsFunc(w.Via, func(v string) bool { return strings.HasPrefix(v, "libkeyutils.so.1") }) {
+				t.Errorf("keyctl withheld with via %q: want libkeyutils.so.1's call site", w.Via)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("keyctl not withheld: %+v", rep.Withheld)
+	}
+}
+
 // TestInferStaticAndGoSites: a static C binary and a stripped Go binary
 // built with -trimpath -ldflags=-s, each recorded idle, get the syscalls
 // of their code's sites, with reasons, and then do what the idle run
