@@ -418,7 +418,7 @@ func scan(merged *recording.Recording, p Policy, rep *Report, files goruntime.Fi
 				reason = ReasonGoSite
 			}
 		}
-		if reason == "" {
+		if reason == "" && res.Kind != "other" {
 			continue
 		}
 		name := filepath.Base(t.x.Path)
