@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"debug/elf"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -385,6 +386,7 @@ func scan(merged *recording.Recording, p Policy, rep *Report, files goruntime.Fi
 		}
 		o := opts
 		var closers []func()
+		var libs []dynInfo
 		for _, l := range t.libs {
 			lp, c, err := openFor(l.Path, l.PID, l.Dev, l.Inode, files)
 			if err != nil {
@@ -392,8 +394,9 @@ func scan(merged *recording.Recording, p Policy, rep *Report, files goruntime.Fi
 				continue
 			}
 			closers = append(closers, c)
-			o.Loaded = append(o.Loaded, lp)
+			libs = append(libs, readDyn(lp, l.Path))
 		}
+		o.Loaded = dlopened(readDyn(path, t.x.Path), libs)
 		res, err := binscan.Analyze(path, o)
 		for _, c := range closers {
 			c()
@@ -444,6 +447,48 @@ func scan(merged *recording.Recording, p Policy, rep *Report, files goruntime.Fi
 				via = append(via, rename(v, filepath.Base(path), name))
 			}
 			out = append(out, candidate{abi: recording.X86_64, name: s.Name, reason: reason, via: via})
+		}
+	}
+	return out
+}
+
+// dynInfo is what ld.so reads of a mapped object: its soname and needs.
+type dynInfo struct {
+	path   string // where binscan reads it
+	soname string // DT_SONAME, or the file's name
+	needed []string
+}
+
+func readDyn(path, name string) dynInfo {
+	d := dynInfo{path: path, soname: filepath.Base(name)}
+	ef, err := elf.Open(path)
+	if err != nil {
+		return d
+	}
+	defer ef.Close()
+	if s, _ := ef.DynString(elf.DT_SONAME); len(s) > 0 {
+		d.soname = s[0]
+	}
+	d.needed, _ = ef.DynString(elf.DT_NEEDED)
+	return d
+}
+
+// dlopened returns the libraries the process loaded at run time, which
+// nothing else mapped needs: binscan counts such a library from all its
+// exports (the program looks them up by name), and finds the others
+// itself, from the DT_NEEDED entries, following only what is imported
+// from them. The tracer reports every library mapped, needed or not.
+func dlopened(exe dynInfo, libs []dynInfo) []string {
+	needed := map[string]bool{}
+	for _, d := range append([]dynInfo{exe}, libs...) {
+		for _, n := range d.needed {
+			needed[n] = true
+		}
+	}
+	var out []string
+	for _, d := range libs {
+		if !needed[d.soname] && !strings.HasPrefix(d.soname, "ld-linux") {
+			out = append(out, d.path)
 		}
 	}
 	return out
