@@ -272,3 +272,21 @@ func TestInferImportsSavedRecording(t *testing.T) {
 		t.Errorf("replaced file: inferred %v, warnings %q", inferred, rep.Warnings)
 	}
 }
+
+// TestDlopened: of the libraries a process mapped, only those nothing
+// else mapped needs were loaded at run time (an NSS module, not the
+// libcap it needs, nor libc or ld.so).
+func TestDlopened(t *testing.T) {
+	exe := dynInfo{path: "/proc/self/fd/3", soname: "nginx", needed: []string{"libc.so.6", "libcrypt.so.1"}}
+	libs := []dynInfo{
+		{path: "/l/libc.so.6", soname: "libc.so.6", needed: []string{"ld-linux-x86-64.so.2"}},
+		{path: "/l/ld.so", soname: "ld-linux-x86-64.so.2"},
+		{path: "/l/libcrypt.so.1", soname: "libcrypt.so.1", needed: []string{"libc.so.6"}},
+		{path: "/l/libnss_systemd.so.2", soname: "libnss_systemd.so.2", needed: []string{"libcap.so.2", "libc.so.6"}},
+		{path: "/l/libcap.so.2", soname: "libcap.so.2", needed: []string{"libc.so.6"}},
+		{path: "/l/plugin.so", soname: "plugin.so"},
+	}
+	if diff := cmp.Diff([]string{"/l/libnss_systemd.so.2", "/l/plugin.so"}, dlopened(exe, libs)); diff != "" {
+		t.Errorf("dlopened (-want +got):\n%s", diff)
+	}
+}
