@@ -397,7 +397,7 @@ func scan(merged *recording.Recording, p Policy, rep *Report, files goruntime.Fi
 			libs = append(libs, readDyn(lp, l.Path))
 		}
 		o.Loaded = dlopened(readDyn(path, t.x.Path), libs)
-		res, err := binscan.Analyze(path, o)
+		res, err := analyze(path, o)
 		for _, c := range closers {
 			c()
 		}
@@ -450,6 +450,18 @@ func scan(merged *recording.Recording, p Policy, rep *Report, files goruntime.Fi
 		}
 	}
 	return out
+}
+
+// analyze is binscan.Analyze that turns a panic (a file binscan's decoder
+// did not expect) into an error: the recording, and the profile of what
+// was observed, must survive any binary the workload ran.
+func analyze(path string, o binscan.Options) (res *binscan.Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, fmt.Errorf("binscan failed on it (%v): please report this with the file", r)
+		}
+	}()
+	return binscan.Analyze(path, o)
 }
 
 // dynInfo is what ld.so reads of a mapped object: its soname and needs.
