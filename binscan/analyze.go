@@ -2,6 +2,7 @@ package binscan
 
 import (
 	"debug/elf"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,10 @@ import (
 
 	"github.com/seccompgen/seccompgen/recording"
 )
+
+// ErrNotELF is returned (wrapped) for a file that is not an ELF object,
+// such as a script: its interpreter is the binary to analyse.
+var ErrNotELF = errors.New("not an ELF file")
 
 // Options tune Analyze.
 type Options struct {
@@ -126,6 +131,10 @@ func (a *analyzer) load(path string) (*object, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
+	}
+	var magic [4]byte
+	if _, err := f.ReadAt(magic[:], 0); err != nil || string(magic[:]) != elf.ELFMAG {
+		return nil, fmt.Errorf("%s: %w", path, ErrNotELF)
 	}
 	ef, err := elf.NewFile(f)
 	if err != nil {

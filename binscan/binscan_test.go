@@ -1,6 +1,7 @@
 package binscan
 
 import (
+	"errors"
 	"os"
 	"slices"
 	"strings"
@@ -274,5 +275,15 @@ func TestRealServers(t *testing.T) {
 				t.Errorf("%d names inferred, issue #12 allows at most 185", len(r.Syscalls))
 			}
 		})
+	}
+}
+
+func TestNotELF(t *testing.T) {
+	p := t.TempDir() + "/script"
+	if err := os.WriteFile(p, []byte("#!/bin/sh\necho hi\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Analyze(p, Options{NoCache: true}); !errors.Is(err, ErrNotELF) {
+		t.Errorf("Analyze(script) error = %v, want ErrNotELF", err)
 	}
 }
