@@ -40,6 +40,16 @@ func TestDynamicImports(t *testing.T) {
 			},
 		},
 		{
+			name: "threads", src: "thread.c",
+			want: map[string]string{
+				"clone3":          "thread → libc.so.6:pthread_create",
+				"clone":           "thread → libc.so.6:pthread_create",
+				"set_robust_list": "thread → libc.so.6:pthread_create", // in start_thread, reached by its address
+				"rseq":            "thread → libc.so.6:pthread_create",
+				"exit":            "thread → libc.so.6:pthread_create",
+			},
+		},
+		{
 			name: "syslog(3) is not syslog(2)", src: "syslog.c",
 			want: map[string]string{
 				"connect": "syslog → libc.so.6:syslog",

@@ -50,6 +50,15 @@ func (b *builder) scan() error {
 			continue
 		}
 		buf = decode(code, f.Start, buf)
+		// glibc's clone and clone3 end their FDE just before the syscall
+		// (the child's unwind info would be wrong): code that runs on
+		// into a stretch no FDE covers belongs to the function.
+		if n := len(buf); n > 0 && fallsThrough(&buf[n-1]) && fi+1 < len(o.Funcs) {
+			if next := &o.Funcs[fi+1]; next.Start == f.End && b.gaps[next.Start] {
+				f.End, next.End = next.End, next.Start
+				buf = decode(b.code(f), f.Start, buf)
+			}
+		}
 		ins := buf
 		var g *cfg
 		ctl := make([]ctlInsn, len(ins))
