@@ -40,13 +40,14 @@ func TestDynamicImports(t *testing.T) {
 			},
 		},
 		{
-			name: "threads", src: "thread.c",
+			name: "threads and signals", src: "thread.c",
 			want: map[string]string{
 				"clone3":          "thread → libc.so.6:pthread_create",
 				"clone":           "thread → libc.so.6:pthread_create",
 				"set_robust_list": "thread → libc.so.6:pthread_create", // in start_thread, reached by its address
 				"rseq":            "thread → libc.so.6:pthread_create",
 				"exit":            "thread → libc.so.6:pthread_create",
+				"rt_sigreturn":    "thread → libc.so.6:signal",
 			},
 		},
 		{

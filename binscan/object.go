@@ -384,6 +384,9 @@ func (b *builder) functions() error {
 			return fmt.Errorf(".eh_frame: %w", err)
 		}
 		for _, f := range fdes {
+			if f.signal {
+				f.start++
+			}
 			rs = append(rs, rng{f.start, f.end})
 		}
 	}
