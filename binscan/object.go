@@ -180,6 +180,7 @@ func buildObject(path string, r io.ReaderAt) (*object, error) {
 	}
 	b.wrappers()
 	b.exports()
+	b.orphans()
 	b.roots()
 	if o.Kind != kindGo {
 		b.dying()

@@ -415,6 +415,29 @@ func (b *builder) wrappers() {
 	}
 }
 
+// orphans counts as unresolved the syscall sites of wrappers nothing
+// calls directly nor exports: their numbers come from callers binscan
+// does not see (a function pointer), or from code it decoded wrongly.
+func (b *builder) orphans() {
+	o := b.o
+	used := make([]bool, len(o.Funcs))
+	for _, ws := range b.wcalls {
+		for _, w := range ws {
+			if w.callee >= 0 {
+				used[w.callee] = true
+			}
+		}
+	}
+	for _, e := range o.Exports {
+		used[e.Func] = true
+	}
+	for i := range o.Funcs {
+		if f := &o.Funcs[i]; len(f.Params) > 0 && !used[i] {
+			f.Unres++
+		}
+	}
+}
+
 // exports lists the object's defined dynamic functions.
 func (b *builder) exports() {
 	o := b.o
