@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/seccompgen/seccompgen/recording"
 )
@@ -118,11 +120,62 @@ type analyzer struct {
 	objs map[string]*object
 }
 
+// prefetch loads files concurrently into a.objs, so that load finds them.
+func (a *analyzer) prefetch(paths []string) {
+	var (
+		mu  sync.Mutex
+		wg  sync.WaitGroup
+		sem = make(chan struct{}, runtime.GOMAXPROCS(0))
+	)
+	got := map[string]*object{}
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		if rp, err := filepath.EvalSymlinks(p); err == nil {
+			p = rp
+		}
+		if _, ok := a.objs[p]; ok || got[p] != nil {
+			continue
+		}
+		got[p] = &object{} // claimed
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			o, err := a.read(p)
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil {
+				got[p] = o
+			} else {
+				delete(got, p) // load reports the error in order
+			}
+		}()
+	}
+	wg.Wait()
+	for p, o := range got {
+		a.objs[p] = o
+	}
+}
+
 // load returns a file's analysis from the cache or by building it.
 func (a *analyzer) load(path string) (*object, error) {
 	if o, ok := a.objs[path]; ok {
 		return o, nil
 	}
+	o, err := a.read(path)
+	if err != nil {
+		return nil, err
+	}
+	a.objs[path] = o
+	return o, nil
+}
+
+// read analyses one file, through the cache; it touches no shared state
+// but the cache directory.
+func (a *analyzer) read(path string) (*object, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -158,7 +211,6 @@ func (a *analyzer) load(path string) (*object, error) {
 		}
 	}
 	o.Path = path
-	a.objs[path] = o
 	return o, nil
 }
 
@@ -238,7 +290,22 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 		scope = append(scope, o)
 	}
 	needs := func(from int) {
+		boundary := from
 		for i := from; i < len(scope); i++ {
+			if i == boundary {
+				boundary = len(scope)
+				// Load the next level of the tree in parallel: decoding
+				// cached maps is most of a warm Analyze.
+				var next []string
+				for _, o := range scope[i:] {
+					for _, n := range o.Needed {
+						if !seen["so:"+n] {
+							next = append(next, r.find(n, o.Path, o.Runpath, o.Rpath, exe.Rpath))
+						}
+					}
+				}
+				a.prefetch(next)
+			}
 			o := scope[i]
 			for _, n := range o.Needed {
 				if seen["so:"+n] {
