@@ -23,8 +23,9 @@ var ErrNotELF = errors.New("not an ELF file")
 type Options struct {
 	// Loaded are shared libraries the process loaded beyond what the
 	// executable's DT_NEEDED entries pull in (dlopen: NSS modules, Python
-	// extension modules, plugins), as the tracer saw them. Each is
-	// analysed like a needed library: its imports, its own dependencies.
+	// extension modules, plugins), as the tracer saw them. Each counts
+	// from all its exports (the process looks them up by name), with its
+	// imports and its own dependencies.
 	Loaded []string
 	// Cut names the functions whose paths are not followed: nil means
 	// DefaultCut(false), or DefaultCut(true) when an analysed object
@@ -444,6 +445,14 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 		case precise(o):
 			for _, m := range o.Imports {
 				use(o, m, far)
+			}
+			if loaded[o] {
+				// dlopen'ed (an NSS module): looked up by name.
+				for _, e := range o.Exports {
+					if !cutOf(o)[e.Func] {
+						roots[o] = append(roots[o], root{[]int32{e.Func}, fmt.Sprintf("%s (loaded) %s", base(o), e.Name), libraryRank})
+					}
+				}
 			}
 		default:
 			// Reachable whatever the program calls: constructors,
