@@ -2,22 +2,30 @@ package binscan
 
 import (
 	"debug/elf"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/seccompgen/seccompgen/recording"
 )
+
+// ErrNotELF is returned (wrapped) for a file that is not an ELF object,
+// such as a script: its interpreter is the binary to analyse.
+var ErrNotELF = errors.New("not an ELF file")
 
 // Options tune Analyze.
 type Options struct {
 	// Loaded are shared libraries the process loaded beyond what the
 	// executable's DT_NEEDED entries pull in (dlopen: NSS modules, Python
-	// extension modules, plugins), as the tracer saw them. Each is
-	// analysed like a needed library: its imports, its own dependencies.
+	// extension modules, plugins), as the tracer saw them. Each counts
+	// from all its exports (the process looks them up by name), with its
+	// imports and its own dependencies.
 	Loaded []string
 	// Cut names the functions whose paths are not followed: nil means
 	// DefaultCut(false), or DefaultCut(true) when an analysed object
@@ -113,11 +121,62 @@ type analyzer struct {
 	objs map[string]*object
 }
 
+// prefetch loads files concurrently into a.objs, so that load finds them.
+func (a *analyzer) prefetch(paths []string) {
+	var (
+		mu  sync.Mutex
+		wg  sync.WaitGroup
+		sem = make(chan struct{}, runtime.GOMAXPROCS(0))
+	)
+	got := map[string]*object{}
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		if rp, err := filepath.EvalSymlinks(p); err == nil {
+			p = rp
+		}
+		if _, ok := a.objs[p]; ok || got[p] != nil {
+			continue
+		}
+		got[p] = &object{} // claimed
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			o, err := a.read(p)
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil {
+				got[p] = o
+			} else {
+				delete(got, p) // load reports the error in order
+			}
+		}()
+	}
+	wg.Wait()
+	for p, o := range got {
+		a.objs[p] = o
+	}
+}
+
 // load returns a file's analysis from the cache or by building it.
 func (a *analyzer) load(path string) (*object, error) {
 	if o, ok := a.objs[path]; ok {
 		return o, nil
 	}
+	o, err := a.read(path)
+	if err != nil {
+		return nil, err
+	}
+	a.objs[path] = o
+	return o, nil
+}
+
+// read analyses one file, through the cache; it touches no shared state
+// but the cache directory.
+func (a *analyzer) read(path string) (*object, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -126,6 +185,10 @@ func (a *analyzer) load(path string) (*object, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
+	}
+	var magic [4]byte
+	if _, err := f.ReadAt(magic[:], 0); err != nil || string(magic[:]) != elf.ELFMAG {
+		return nil, fmt.Errorf("%s: %w", path, ErrNotELF)
 	}
 	ef, err := elf.NewFile(f)
 	if err != nil {
@@ -149,7 +212,6 @@ func (a *analyzer) load(path string) (*object, error) {
 		}
 	}
 	o.Path = path
-	a.objs[path] = o
 	return o, nil
 }
 
@@ -229,7 +291,22 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 		scope = append(scope, o)
 	}
 	needs := func(from int) {
+		boundary := from
 		for i := from; i < len(scope); i++ {
+			if i == boundary {
+				boundary = len(scope)
+				// Load the next level of the tree in parallel: decoding
+				// cached maps is most of a warm Analyze.
+				var next []string
+				for _, o := range scope[i:] {
+					for _, n := range o.Needed {
+						if !seen["so:"+n] {
+							next = append(next, r.find(n, o.Path, o.Runpath, o.Rpath, exe.Rpath))
+						}
+					}
+				}
+				a.prefetch(next)
+			}
 			o := scope[i]
 			for _, n := range o.Needed {
 				if seen["so:"+n] {
@@ -368,6 +445,14 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 		case precise(o):
 			for _, m := range o.Imports {
 				use(o, m, far)
+			}
+			if loaded[o] {
+				// dlopen'ed (an NSS module): looked up by name.
+				for _, e := range o.Exports {
+					if !cutOf(o)[e.Func] {
+						roots[o] = append(roots[o], root{[]int32{e.Func}, fmt.Sprintf("%s (loaded) %s", base(o), e.Name), libraryRank})
+					}
+				}
 			}
 		default:
 			// Reachable whatever the program calls: constructors,

@@ -1,6 +1,7 @@
 package binscan
 
 import (
+	"errors"
 	"os"
 	"slices"
 	"strings"
@@ -36,6 +37,17 @@ func TestDynamicImports(t *testing.T) {
 				"clone": "forkwait → libc.so.6:fork",
 				"wait4": "forkwait → libc.so.6:waitpid",
 				"write": "forkwait → libc.so.6:puts", // through stdio's vtable
+			},
+		},
+		{
+			name: "threads and signals", src: "thread.c",
+			want: map[string]string{
+				"clone3":          "thread → libc.so.6:pthread_create",
+				"clone":           "thread → libc.so.6:pthread_create",
+				"set_robust_list": "thread → libc.so.6:pthread_create", // in start_thread, reached by its address
+				"rseq":            "thread → libc.so.6:pthread_create",
+				"exit":            "thread → libc.so.6:pthread_create",
+				"rt_sigreturn":    "thread → libc.so.6:signal",
 			},
 		},
 		{
@@ -274,5 +286,15 @@ func TestRealServers(t *testing.T) {
 				t.Errorf("%d names inferred, issue #12 allows at most 185", len(r.Syscalls))
 			}
 		})
+	}
+}
+
+func TestNotELF(t *testing.T) {
+	p := t.TempDir() + "/script"
+	if err := os.WriteFile(p, []byte("#!/bin/sh\necho hi\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Analyze(p, Options{NoCache: true}); !errors.Is(err, ErrNotELF) {
+		t.Errorf("Analyze(script) error = %v, want ErrNotELF", err)
 	}
 }

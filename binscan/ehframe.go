@@ -1,6 +1,7 @@
 package binscan
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -10,6 +11,10 @@ import (
 // program, one function (or one cold part of it).
 type fde struct {
 	start, end uint64
+	// signal marks a signal trampoline's FDE (augmentation 'S'): glibc
+	// starts it one byte before the code, at the last byte of the
+	// padding, for unwinders that subtract one from every return address.
+	signal bool
 }
 
 // DWARF exception-header pointer encodings (the subset GCC, clang and
@@ -37,7 +42,11 @@ var errEHFrame = errors.New("malformed .eh_frame")
 // need only where each FDE's code starts and ends.
 func parseEHFrame(data []byte, addr uint64) ([]fde, error) {
 	var out []fde
-	cies := map[int]byte{} // CIE offset -> FDE pointer encoding
+	type cie struct {
+		enc    byte
+		signal bool
+	}
+	cies := map[int]cie{} // by offset
 	for off := 0; off+4 <= len(data); {
 		length := uint64(binary.LittleEndian.Uint32(data[off:]))
 		hdr := 4
@@ -58,14 +67,14 @@ func parseEHFrame(data []byte, addr uint64) ([]fde, error) {
 		}
 		id := binary.LittleEndian.Uint32(data[body:])
 		if id == 0 {
-			enc, err := parseCIE(data[body+4 : end])
+			enc, signal, err := parseCIE(data[body+4 : end])
 			if err != nil {
 				return out, fmt.Errorf("CIE at offset %#x: %w", off, err)
 			}
-			cies[off] = enc
+			cies[off] = cie{enc, signal}
 		} else {
 			cieOff := body - int(id)
-			enc, ok := cies[cieOff]
+			c, ok := cies[cieOff]
 			if !ok {
 				// A CIE after its FDE is legal but never emitted by a
 				// linker; parse it on demand.
@@ -76,12 +85,14 @@ func parseEHFrame(data []byte, addr uint64) ([]fde, error) {
 				if cieOff+4+l > len(data) || l < 4 {
 					return out, fmt.Errorf("FDE at offset %#x: %w", off, errEHFrame)
 				}
-				var err error
-				if enc, err = parseCIE(data[cieOff+8 : cieOff+4+l]); err != nil {
+				enc, signal, err := parseCIE(data[cieOff+8 : cieOff+4+l])
+				if err != nil {
 					return out, err
 				}
-				cies[cieOff] = enc
+				c = cie{enc, signal}
+				cies[cieOff] = c
 			}
+			enc := c.enc
 			p := body + 4
 			start, n, err := readEncoded(data[p:end], enc, addr+uint64(p))
 			if err != nil {
@@ -94,7 +105,7 @@ func parseEHFrame(data []byte, addr uint64) ([]fde, error) {
 				return out, fmt.Errorf("FDE at offset %#x: %w", off, err)
 			}
 			if size > 0 {
-				out = append(out, fde{start, start + size})
+				out = append(out, fde{start, start + size, c.signal})
 			}
 		}
 		off = end
@@ -103,8 +114,20 @@ func parseEHFrame(data []byte, addr uint64) ([]fde, error) {
 }
 
 // parseCIE returns the FDE pointer encoding of a CIE whose body (after the
-// CIE id) is b.
-func parseCIE(b []byte) (byte, error) {
+// CIE id) is b, and whether it describes signal frames.
+func parseCIE(b []byte) (byte, bool, error) {
+	enc, err := parseCIEEnc(b)
+	if err != nil || len(b) < 2 {
+		return enc, false, err
+	}
+	aug := b[1:]
+	if i := bytes.IndexByte(aug, 0); i >= 0 {
+		aug = aug[:i]
+	}
+	return enc, len(aug) > 0 && aug[0] == 'z' && bytes.IndexByte(aug, 'S') > 0, nil
+}
+
+func parseCIEEnc(b []byte) (byte, error) {
 	if len(b) < 2 {
 		return 0, errEHFrame
 	}

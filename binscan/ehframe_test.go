@@ -33,7 +33,7 @@ func TestParseEHFrame(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []fde{{0x1000, 0x1040}, {0x1040, 0x1053}}
+	want := []fde{{0x1000, 0x1040, false}, {0x1040, 0x1053, false}}
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(fde{})); diff != "" {
 		t.Errorf("parseEHFrame (-want +got):\n%s", diff)
 	}

@@ -122,6 +122,7 @@ type builder struct {
 	dataSym  []int // R_X86_64_64 relocations' symbols: addresses stored in data
 	dataImps []int32
 	dataOwn  []int32
+	gaps     map[uint64]bool // functions no FDE or symbol delimits
 }
 
 // wcall is a direct call whose callee may turn out to take a syscall
@@ -179,6 +180,7 @@ func buildObject(path string, r io.ReaderAt) (*object, error) {
 	}
 	b.wrappers()
 	b.exports()
+	b.orphans()
 	b.roots()
 	if o.Kind != kindGo {
 		b.dying()
@@ -383,6 +385,9 @@ func (b *builder) functions() error {
 			return fmt.Errorf(".eh_frame: %w", err)
 		}
 		for _, f := range fdes {
+			if f.signal {
+				f.start++
+			}
 			rs = append(rs, rng{f.start, f.end})
 		}
 	}
@@ -430,6 +435,10 @@ func (b *builder) functions() error {
 			}
 			at = fs[i].End
 		}
+	}
+	b.gaps = map[uint64]bool{}
+	for _, g := range gaps {
+		b.gaps[g.Start] = true
 	}
 	fs = append(fs, gaps...)
 	sort.Slice(fs, func(i, j int) bool { return fs[i].Start < fs[j].Start })

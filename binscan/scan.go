@@ -50,6 +50,15 @@ func (b *builder) scan() error {
 			continue
 		}
 		buf = decode(code, f.Start, buf)
+		// glibc's clone and clone3 end their FDE just before the syscall
+		// (the child's unwind info would be wrong): code that runs on
+		// into a stretch no FDE covers belongs to the function.
+		if n := len(buf); n > 0 && fallsThrough(&buf[n-1]) && fi+1 < len(o.Funcs) {
+			if next := &o.Funcs[fi+1]; next.Start == f.End && b.gaps[next.Start] {
+				f.End, next.End = next.End, next.Start
+				buf = decode(b.code(f), f.Start, buf)
+			}
+		}
 		ins := buf
 		var g *cfg
 		ctl := make([]ctlInsn, len(ins))
@@ -403,6 +412,29 @@ func (b *builder) wrappers() {
 	}
 	for fi, n := range unres {
 		o.Funcs[fi].Unres += n
+	}
+}
+
+// orphans counts as unresolved the syscall sites of wrappers nothing
+// calls directly nor exports: their numbers come from callers binscan
+// does not see (a function pointer), or from code it decoded wrongly.
+func (b *builder) orphans() {
+	o := b.o
+	used := make([]bool, len(o.Funcs))
+	for _, ws := range b.wcalls {
+		for _, w := range ws {
+			if w.callee >= 0 {
+				used[w.callee] = true
+			}
+		}
+	}
+	for _, e := range o.Exports {
+		used[e.Func] = true
+	}
+	for i := range o.Funcs {
+		if f := &o.Funcs[i]; len(f.Params) > 0 && !used[i] {
+			f.Unres++
+		}
 	}
 }
 
