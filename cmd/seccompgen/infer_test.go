@@ -380,3 +380,34 @@ func TestInferHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestInferCacheDir: SECCOMPGEN_CACHE_DIR holds binscan's analyses, and a
+// second record with it warm gives the same profile.
+func TestInferCacheDir(t *testing.T) {
+	testenv.RequireBPF(t)
+	prog := buildC(t, "imports")
+	cache := t.TempDir()
+	var profs []string
+	for i := 0; i < 2; i++ {
+		prof := filepath.Join(t.TempDir(), "p.json")
+		cmd := exec.Command(filepath.Join(binDir, "seccompgen"), "record", "--infer", "imports", "-o", prof, "--", prog)
+		cmd.Env = append(os.Environ(), "SECCOMPGEN_CACHE_DIR="+cache)
+		if r := runCmd(t, cmd); r.status != 0 {
+			t.Fatalf("record: status %d, stderr %q", r.status, r.stderr)
+		}
+		data, err := os.ReadFile(prof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		profs = append(profs, string(data))
+		if i == 0 {
+			entries, _ := os.ReadDir(cache)
+			if len(entries) == 0 {
+				t.Fatalf("SECCOMPGEN_CACHE_DIR %s is empty after a record", cache)
+			}
+		}
+	}
+	if diff := cmp.Diff(profs[0], profs[1]); diff != "" {
+		t.Errorf("cold and warm profiles differ (-cold +warm):\n%s", diff)
+	}
+}
