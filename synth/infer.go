@@ -2,6 +2,7 @@ package synth
 
 import (
 	"debug/elf"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -402,6 +403,9 @@ func scan(merged *recording.Recording, p Policy, rep *Report, files goruntime.Fi
 			c()
 		}
 		closeFn()
+		if errors.Is(err, binscan.ErrNotELF) {
+			continue // no code of its own to analyse (the kernel ran it through binfmt_misc)
+		}
 		if err != nil {
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("cannot analyse %s (run by pid %d) for the syscalls its code can make: %v; nothing is inferred from it", t.x.Path, t.x.PID, err))
 			continue
