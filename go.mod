@@ -14,4 +14,6 @@ require (
 
 require github.com/cilium/ebpf v0.22.0
 
+require golang.org/x/arch v0.33.0
+
 tool github.com/cilium/ebpf/cmd/bpf2go

@@ -43,6 +43,9 @@ type Spec struct {
 	// them, so that callers fall back to an older syscall the profile can
 	// filter (clone3 -> clone). A name also in Allow or Deny is left out.
 	NoSys []string
+	// DefaultErrno is the errno of the default action, for syscalls no
+	// rule names (defaultErrnoRet); 0 is EPERM.
+	DefaultErrno uint
 }
 
 // ENOSYS is the errno of Spec.NoSys rules: callers take it for "this
@@ -64,6 +67,9 @@ type Cond struct {
 // name in Deny is never allowed.
 func Generate(s Spec) (*Profile, error) {
 	errno := uint(EPERM)
+	if s.DefaultErrno != 0 {
+		errno = s.DefaultErrno
+	}
 	p := &Profile{spec: specs.LinuxSeccomp{
 		DefaultAction:   specs.ActErrno,
 		DefaultErrnoRet: &errno,

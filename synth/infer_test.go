@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"encoding/json"
 	"os"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seccompgen/seccompgen/goruntime"
+	"github.com/seccompgen/seccompgen/internal/golden"
 	"github.com/seccompgen/seccompgen/recording"
 )
 
@@ -124,6 +126,7 @@ func TestInferDenyWins(t *testing.T) {
 }
 
 func TestParseInfer(t *testing.T) {
+	const unknown = "(want a comma-separated list of none, go, imports, static, gosites, all)"
 	for _, tc := range []struct {
 		in   string
 		want Infer
@@ -131,8 +134,14 @@ func TestParseInfer(t *testing.T) {
 	}{
 		{"go", InferGo, ""},
 		{"none", InferNone, ""},
-		{"", "", `unknown inference "" (want go or none)`},
-		{"Go", "", `unknown inference "Go" (want go or none)`},
+		{"imports,go", "go,imports", ""},
+		{"gosites, static,go,go", "go,static,gosites", ""},
+		{"all", "go,imports,static,gosites", ""},
+		{"imports,all", "go,imports,static,gosites", ""},
+		{"", "", `unknown inference "" ` + unknown},
+		{"Go", "", `unknown inference "Go" ` + unknown},
+		{"go,,imports", "", `unknown inference "" ` + unknown},
+		{"none,go", "", `inference "none,go": none allows only what was observed and cannot be combined with other levels`},
 	} {
 		got, err := ParseInfer(tc.in)
 		msg := ""
@@ -143,8 +152,8 @@ func TestParseInfer(t *testing.T) {
 			t.Errorf("ParseInfer(%q) = %q, %q; want %q, %q", tc.in, got, msg, tc.want, tc.err)
 		}
 	}
-	if _, _, err := Synthesize([]*recording.Recording{mixed()}, Policy{Infer: "all"}); err == nil || err.Error() != `unknown inference "all" (want go or none)` {
-		t.Errorf("Synthesize with Infer all: %v", err)
+	if _, _, err := Synthesize([]*recording.Recording{mixed()}, Policy{Infer: "every"}); err == nil || err.Error() != `unknown inference "every" `+unknown {
+		t.Errorf("Synthesize with Infer every: %v", err)
 	}
 }
 
@@ -171,5 +180,113 @@ func TestInferWithBaseline(t *testing.T) {
 	}
 	if _, inferred := rep.Allowed(); !slices.Contains(inferred, "tgkill") {
 		t.Errorf("inferred %v lacks tgkill", inferred)
+	}
+}
+
+// TestInferNoneGolden: --infer none, and --errno EPERM, give the bytes
+// seccompgen wrote before inference took a list (testdata/mixed.json was
+// written then), whatever executables and libraries the recording has.
+func TestInferNoneGolden(t *testing.T) {
+	for _, p := range []Policy{
+		{Deny: DefaultDeny, Infer: InferNone},
+		{Deny: DefaultDeny, Infer: InferNone, Errno: "EPERM"},
+		{Deny: DefaultDeny, Infer: ""},
+	} {
+		rec := mixed()
+		rec.Execs = []recording.Exec{execOf(t, "/bin/ls")}
+		rec.Libraries = []recording.Library{{PID: 100, Path: "/bin/ls", Dev: rec.Execs[0].Dev, Inode: rec.Execs[0].Inode}}
+		prof, rep, err := Synthesize([]*recording.Recording{rec}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden.Check(t, "mixed.json", prof.Bytes())
+		if len(rep.Withheld)+len(rep.Notes) != 0 {
+			t.Errorf("%+v: withheld %v, notes %q; want none", p, rep.Withheld, rep.Notes)
+		}
+	}
+}
+
+// TestErrno: Errno ENOSYS is the default errno; explicit denies keep EPERM.
+func TestErrno(t *testing.T) {
+	prof, _, err := Synthesize([]*recording.Recording{mixed()}, Policy{Deny: DefaultDeny, Errno: "ENOSYS"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		DefaultErrnoRet int `json:"defaultErrnoRet"`
+		Syscalls        []struct {
+			Names    []string `json:"names"`
+			ErrnoRet *int     `json:"errnoRet"`
+		} `json:"syscalls"`
+	}
+	if err := json.Unmarshal(prof.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.DefaultErrnoRet != 38 {
+		t.Errorf("defaultErrnoRet %d, want 38", doc.DefaultErrnoRet)
+	}
+	for _, r := range doc.Syscalls {
+		if slices.Contains(r.Names, "userfaultfd") && (r.ErrnoRet == nil || *r.ErrnoRet != 1) {
+			t.Errorf("deny rule %+v: want errnoRet 1", r)
+		}
+	}
+	if _, _, err := Synthesize([]*recording.Recording{mixed()}, Policy{Errno: "EIO"}); err == nil || err.Error() != `unknown errno "EIO" (want EPERM or ENOSYS)` {
+		t.Errorf("Errno EIO: %v", err)
+	}
+}
+
+// TestInferImportsSavedRecording: a saved recording (no open files) is
+// analysed by its paths: /bin/ls's imports are inferred with their via,
+// what Docker's default denies (libselinux's mount) is withheld, and a
+// file replaced since it ran is not analysed, with a warning.
+func TestInferImportsSavedRecording(t *testing.T) {
+	rec := &recording.Recording{
+		Syscalls: []recording.Syscall{sys(recording.X86_64, "execve", 1), sys(recording.X86_64, "exit_group", 1)},
+		Execs:    []recording.Exec{execOf(t, "/bin/ls")},
+	}
+	prof, rep, err := Synthesize([]*recording.Recording{rec}, Policy{Infer: InferImports, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, ok := find(rep, "getdents64")
+	if !ok || e.Reason != ReasonImport || e.Count != 0 || !slices.ContainsFunc(e.Via, func(v string) bool { return strings.HasPrefix(v, "ls → libc.so.6:") }) {
+		t.Errorf("getdents64: %+v (found %v), want inferred:import via ls → libc.so.6:...", e, ok)
+	}
+	if !slices.Contains(prof.Allowed(), "getdents64") {
+		t.Errorf("getdents64 not in the profile")
+	}
+	for _, w := range rep.Withheld {
+		if _, ok := find(rep, w.Name); ok || slices.Contains(prof.Allowed(), w.Name) {
+			t.Errorf("%s withheld and allowed", w.Name)
+		}
+	}
+	if _, inferred := rep.Allowed(); slices.Contains(inferred, "mount") {
+		t.Errorf("mount inferred: Docker's default denies it")
+	}
+	rec.Execs[0].Inode++
+	_, rep, err = Synthesize([]*recording.Recording{rec}, Policy{Infer: InferImports, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, inferred := rep.Allowed(); len(inferred) != 0 || len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "/bin/ls is no longer the file pid 100 ran") {
+		t.Errorf("replaced file: inferred %v, warnings %q", inferred, rep.Warnings)
+	}
+}
+
+// TestDlopened: of the libraries a process mapped, only those nothing
+// else mapped needs were loaded at run time (an NSS module, not the
+// libcap it needs, nor libc or ld.so).
+func TestDlopened(t *testing.T) {
+	exe := dynInfo{path: "/proc/self/fd/3", soname: "nginx", needed: []string{"libc.so.6", "libcrypt.so.1"}}
+	libs := []dynInfo{
+		{path: "/l/libc.so.6", soname: "libc.so.6", needed: []string{"ld-linux-x86-64.so.2"}},
+		{path: "/l/ld.so", soname: "ld-linux-x86-64.so.2"},
+		{path: "/l/libcrypt.so.1", soname: "libcrypt.so.1", needed: []string{"libc.so.6"}},
+		{path: "/l/libnss_systemd.so.2", soname: "libnss_systemd.so.2", needed: []string{"libcap.so.2", "libc.so.6"}},
+		{path: "/l/libcap.so.2", soname: "libcap.so.2", needed: []string{"libc.so.6"}},
+		{path: "/l/plugin.so", soname: "plugin.so"},
+	}
+	if diff := cmp.Diff([]string{"/l/libnss_systemd.so.2", "/l/plugin.so"}, dlopened(exe, libs)); diff != "" {
+		t.Errorf("dlopened (-want +got):\n%s", diff)
 	}
 }

@@ -28,36 +28,21 @@ type Policy struct {
 	// NoNewPrivileges narrows the baseline to the runtime's list for that
 	// setting of process.noNewPrivileges; nil takes both.
 	NoNewPrivileges *bool
-	// Infer says what to add beyond what the trace proved; the zero value
-	// adds nothing.
+	// Infer says what to add beyond what the trace proved (a list of
+	// levels, see Infer); the zero value adds nothing.
 	Infer Infer
+	// Errno is the errno of syscalls the profile never mentions
+	// (defaultErrnoRet): "EPERM" or "ENOSYS"; "" is EPERM. Explicit
+	// denies keep EPERM.
+	Errno string
+	// CacheDir holds binscan's per-build-ID analyses ("" is its default,
+	// under os.UserCacheDir()).
+	CacheDir string
 	// Args allows the syscalls of recording.PinnedArgs only with the
 	// argument values recorded, when the recording has them complete and
 	// nothing else (a runtime baseline, an inference, an i386 use) needs
 	// the syscall unconditionally.
 	Args bool
-}
-
-// Infer is a kind of inference: syscalls added that a recording may not
-// have reached.
-type Infer string
-
-// The inferences Synthesize knows.
-const (
-	InferNone Infer = "none" // only what was observed
-	// InferGo adds, for each Go binary the tree ran, the syscalls its
-	// runtime can issue on any path (package goruntime): a short run
-	// misses some, and the program dies of them later.
-	InferGo Infer = "go"
-)
-
-// ParseInfer returns the inference named s ("go" or "none").
-func ParseInfer(s string) (Infer, error) {
-	switch i := Infer(s); i {
-	case InferGo, InferNone:
-		return i, nil
-	}
-	return "", fmt.Errorf("unknown inference %q (want go or none)", s)
 }
 
 // Reasons a syscall is in the profile or out of it.
@@ -104,6 +89,9 @@ type Entry struct {
 	// Args, with Policy.Args, are the argument values the syscall is
 	// allowed with; [] means it is allowed with any.
 	Args []ArgValues `json:"args"`
+	// Via, for an inferred syscall, says where in the code it comes from
+	// ("redis-server → libc.so.6:fsync"); [] otherwise.
+	Via []string `json:"via"`
 }
 
 // ArgValues are the values one argument is allowed to have: compared
@@ -135,6 +123,12 @@ type Report struct {
 	// IOUring says the workload used io_uring, and whether the profile
 	// allows it; nil when it did not use it.
 	IOUring *IOUringUse `json:"io_uring,omitempty"`
+	// Withheld are syscalls an inference found that the profile does not
+	// allow, because Docker's default profile does not either.
+	Withheld []Withheld `json:"withheld"`
+	// Notes are what the analyses of the binaries said that needs no
+	// action (withheld names, libraries not analysed).
+	Notes []string `json:"notes"`
 }
 
 // MarshalJSON writes r with every array present: [] rather than null, so
@@ -148,6 +142,8 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 	c.Libraries = orEmpty(c.Libraries)
 	c.Warnings = orEmpty(c.Warnings)
 	c.GoBinaries = orEmpty(c.GoBinaries)
+	c.Withheld = orEmpty(c.Withheld)
+	c.Notes = orEmpty(c.Notes)
 	return json.Marshal(c)
 }
 
@@ -156,8 +152,11 @@ func (e Entry) MarshalJSON() ([]byte, error) {
 	type plain Entry
 	c := plain(e)
 	c.Args = orEmpty(c.Args)
+	c.Via = orEmpty(c.Via)
 	return json.Marshal(c)
 }
+
+var jsonMarshal = json.Marshal
 
 func orEmpty[T any](s []T) []T {
 	if s == nil {
@@ -182,6 +181,9 @@ func CheckPolicy(p Policy) error {
 		if _, err := ParseInfer(string(p.Infer)); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if _, err := ParseErrno(p.Errno); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -237,8 +239,11 @@ func SynthesizeFiles(recs []*recording.Recording, p Policy, files goruntime.File
 	}
 	allow, abis = addBaseline(rep, allow, abis, merged, denied, p)
 	var inferred []goruntime.Syscall
-	if p.Infer == InferGo {
-		added, inf := infer(merged, denied, rep, files)
+	if len(p.Infer.Levels()) > 0 {
+		added, inf, err := inferAll(merged, p, denied, rep, files)
+		if err != nil {
+			return nil, nil, err
+		}
 		inferred = inf
 		allow = append(allow, added...)
 		for _, a := range rep.inferredABIs() {
@@ -253,7 +258,8 @@ func SynthesizeFiles(recs []*recording.Recording, p Policy, files goruntime.File
 	}
 	ioUring(merged, denied, p, rep)
 
-	spec := profiles.Spec{Allow: allow, Deny: p.Deny}
+	errno, _ := ParseErrno(p.Errno)
+	spec := profiles.Spec{Allow: allow, Deny: p.Deny, DefaultErrno: errno}
 	if p.Args {
 		var conds []profiles.Cond
 		conds, allow = pinArgs(merged, p, denied, inferred, rep, allow)
@@ -268,39 +274,6 @@ func SynthesizeFiles(recs []*recording.Recording, p Policy, files goruntime.File
 		return nil, nil, err
 	}
 	return prof, rep, nil
-}
-
-// infer adds to rep the syscalls the Go runtimes of merged's executables can
-// issue and returns the names to allow. A reason already given (observed,
-// or a runtime's baseline) stays the reason; an explicit deny wins over an
-// inference, with a warning.
-func infer(merged *recording.Recording, denied map[string]bool, rep *Report, files goruntime.Files) ([]string, []goruntime.Syscall) {
-	inf := goruntime.InferFiles(merged.Execs, files)
-	rep.GoBinaries = inf.Binaries
-	rep.Warnings = append(rep.Warnings, inf.Warnings...)
-	type key struct {
-		abi  recording.ABI
-		name string
-	}
-	decided := map[key]bool{}
-	for _, e := range rep.Syscalls {
-		decided[key{e.ABI, e.Name}] = true
-	}
-	var allow []string
-	for _, s := range inf.Syscalls {
-		if decided[key{s.ABI, s.Name}] {
-			continue
-		}
-		if denied[s.Name] {
-			rep.Warnings = append(rep.Warnings, fmt.Sprintf(
-				"the Go runtime can call %s (%s) but policy denies it: if it does, that call fails with EPERM", s.Name, s.Reason))
-			continue
-		}
-		nr, _ := recording.Number(s.ABI, s.Name)
-		rep.Syscalls = append(rep.Syscalls, Entry{Name: s.Name, ABI: s.ABI, Nr: nr, Action: Allow, Reason: s.Reason})
-		allow = append(allow, s.Name)
-	}
-	return allow, inf.Syscalls
 }
 
 // pinArgs moves the syscalls whose argument values the recording has, in

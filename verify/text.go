@@ -89,7 +89,7 @@ func (r Result) CheckText(path string) string {
 			fmt.Fprintf(&msg, "it does not allow %d syscall(s) the run made:\n%s", len(made), strings.Join(made, ""))
 		}
 		if len(can) > 0 {
-			fmt.Fprintf(&msg, "it does not allow %d syscall(s) the workload can make on paths this run may not have reached (its language runtime, its container runtime):\n%s", len(can), strings.Join(can, ""))
+			fmt.Fprintf(&msg, "it does not allow %d syscall(s) the workload can make on paths this run may not have reached (its code's imports and syscall sites, its language runtime, its container runtime):\n%s", len(can), strings.Join(can, ""))
 		}
 		fmt.Fprintf(&msg, "Add these to %s, or run the same command with --update.\n", path)
 	}
@@ -149,6 +149,9 @@ func Describe(e synth.Entry) string {
 		s += fmt.Sprintf(": %d call(s), first by pid %d (%s)", e.Count, e.FirstPID, recording.Printable(e.FirstComm))
 	} else {
 		s += ": " + e.Reason
+		if len(e.Via) > 0 {
+			s += " (" + recording.Printable(e.Via[0]) + ")"
+		}
 	}
 	for _, a := range e.Args {
 		vals := make([]string, len(a.Values))

@@ -19,25 +19,27 @@ func TestCheck(t *testing.T) {
 	dir := t.TempDir()
 	prof := filepath.Join(dir, "drift.json")
 
+	// --infer none: the drift here is a syscall the code always could
+	// make (inference would allow it), made for the first time.
 	// --update creates the checked-in profile; then the same run is in sync.
-	r := seccompgen(t, "check", "--update", "--profile", prof, "--", drift)
+	r := seccompgen(t, "check", "--infer", "none", "--update", "--profile", prof, "--", drift)
 	if r.status != 0 || !strings.HasPrefix(r.stderr, "seccompgen check: updated "+prof+" (") {
 		t.Fatalf("--update: status %d, stderr %q", r.status, r.stderr)
 	}
 	validate(t, prof)
-	r = seccompgen(t, "check", "--profile", prof, "--", drift)
+	r = seccompgen(t, "check", "--infer", "none", "--profile", prof, "--", drift)
 	if r.status != 0 || !regexp.MustCompile(`^seccompgen check: `+regexp.QuoteMeta(prof)+` is in sync with the run \([0-9]+ syscalls allowed\)\n$`).MatchString(r.stderr) {
 		t.Errorf("in sync: status %d, stderr %q", r.status, r.stderr)
 	}
 
 	// The code changes and makes a new syscall: the check names it.
-	r = seccompgen(t, "check", "--profile", prof, "--", drift, "new")
+	r = seccompgen(t, "check", "--infer", "none", "--profile", prof, "--", drift, "new")
 	want := regexp.MustCompile(`^seccompgen check: ` + regexp.QuoteMeta(prof) + ` would make this workload fail:\nit does not allow 1 syscall\(s\) the run made:\n  getpriority \(x86_64\): 1 call\(s\), first by pid [0-9]+ \(` + comm(drift) + `\)\nAdd these to ` + regexp.QuoteMeta(prof) + `, or run the same command with --update.\n$`)
 	if r.status != 1 || !want.MatchString(r.stderr) {
 		t.Errorf("new syscall: status %d, stderr:\n%s", r.status, r.stderr)
 	}
 	var res checkResult
-	r = seccompgen(t, "check", "--format", "json", "--profile", prof, "--", drift, "new")
+	r = seccompgen(t, "check", "--infer", "none", "--format", "json", "--profile", prof, "--", drift, "new")
 	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
 		t.Fatalf("--format json: %v\n%s", err, r.stdout)
 	}
@@ -47,36 +49,36 @@ func TestCheck(t *testing.T) {
 
 	// A profile allowing more than needed: a warning, an error with --strict.
 	looser := addSyscall(t, prof, "ptrace")
-	r = seccompgen(t, "check", "--profile", looser, "--", drift)
+	r = seccompgen(t, "check", "--infer", "none", "--profile", looser, "--", drift)
 	wantLoose := "seccompgen check: " + looser + " allows 1 syscall(s) this run did not use (a short run need not reach every path): ptrace\n"
 	if r.status != 0 || r.stderr != wantLoose {
 		t.Errorf("looser: status %d, stderr %q, want 0, %q", r.status, r.stderr, wantLoose)
 	}
-	if r = seccompgen(t, "check", "--strict", "--profile", looser, "--", drift); r.status != 1 || r.stderr != wantLoose {
+	if r = seccompgen(t, "check", "--infer", "none", "--strict", "--profile", looser, "--", drift); r.status != 1 || r.stderr != wantLoose {
 		t.Errorf("looser --strict: status %d, stderr %q", r.status, r.stderr)
 	}
 
 	// A profile that allows what policy denies: policy drift.
 	allowsMemfd := addSyscall(t, withoutSyscall(t, prof, "memfd_create"), "memfd_create")
-	r = seccompgen(t, "check", "--profile", allowsMemfd, "--", drift)
+	r = seccompgen(t, "check", "--infer", "none", "--profile", allowsMemfd, "--", drift)
 	if r.status != 1 || !strings.Contains(r.stderr, "seccompgen check: policy drift:\n  "+allowsMemfd+" allows memfd_create, which policy denies\n") {
 		t.Errorf("policy drift: status %d, stderr:\n%s", r.status, r.stderr)
 	}
 
 	// The command fails: trouble, not "in sync".
-	r = seccompgen(t, "check", "--profile", prof, "--", drift, "fail")
+	r = seccompgen(t, "check", "--infer", "none", "--profile", prof, "--", drift, "fail")
 	if r.status != 2 || r.stderr != "seccompgen check: "+drift+" exited with status 7: a failing command cannot vouch for a profile; fix it, or pass --allow-failure\n" {
 		t.Errorf("failing command: status %d, stderr %q", r.status, r.stderr)
 	}
-	if r = seccompgen(t, "check", "--allow-failure", "--profile", prof, "--", drift, "fail"); r.status != 0 {
+	if r = seccompgen(t, "check", "--infer", "none", "--allow-failure", "--profile", prof, "--", drift, "fail"); r.status != 0 {
 		t.Errorf("failing command with --allow-failure: status %d, stderr %q", r.status, r.stderr)
 	}
 
 	// --update after drift, then in sync again.
-	if r = seccompgen(t, "check", "--update", "--profile", prof, "--", drift, "new"); r.status != 0 {
+	if r = seccompgen(t, "check", "--infer", "none", "--update", "--profile", prof, "--", drift, "new"); r.status != 0 {
 		t.Fatalf("--update: status %d, stderr %q", r.status, r.stderr)
 	}
-	if r = seccompgen(t, "check", "--profile", prof, "--", drift, "new"); r.status != 0 {
+	if r = seccompgen(t, "check", "--infer", "none", "--profile", prof, "--", drift, "new"); r.status != 0 {
 		t.Errorf("after --update: status %d, stderr %q", r.status, r.stderr)
 	}
 }

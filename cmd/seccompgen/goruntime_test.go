@@ -159,13 +159,13 @@ func goBinaries(t *testing.T, path string) []string {
 	return out
 }
 
-// TestRecordInfersNothingForC: a C program's profile and report have no
-// inferred syscall, and --diff says so.
+// TestRecordInfersNothingForC: with --infer go, a C program's profile and
+// report have no inferred syscall, and --diff says so.
 func TestRecordInfersNothingForC(t *testing.T) {
 	testenv.RequireBPF(t)
 	testenv.RequireTool(t, "gcc")
 	tree := buildC(t, "tree")
-	prof, rep, r := recordFiles(t, []string{"--diff"}, tree)
+	prof, rep, r := recordFiles(t, []string{"--diff", "--infer", "go"}, tree)
 	if r.status != 0 {
 		t.Fatalf("status %d, stderr:\n%s", r.status, r.stderr)
 	}

@@ -27,6 +27,7 @@ type recordFlags struct {
 	user     string
 	maxProcs uint32
 	infer    string
+	errno    string
 	runtime  string
 	nnp      optBool
 	args     bool
@@ -41,7 +42,8 @@ func (f *recordFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.deny, "deny", strings.Join(synth.DefaultDeny, ","), "comma-separated syscalls to deny even if used (\"\" for none); io_uring names its three syscalls; with --args the default adds io_uring (docs/io_uring.md)")
 	fs.StringVar(&f.user, "user", "", "run CMD as `USER[:GROUP]` (names or numbers); the tracer still runs as root")
 	fs.Uint32Var(&f.maxProcs, "max-procs", 32768, "how many processes of the tree can be alive at once, 1 to 4194304 (more are counted as lost)")
-	fs.StringVar(&f.infer, "infer", string(synth.InferGo), "what to allow beyond the trace: `go|none` (go: what the Go runtime of each Go binary can issue on paths the run missed, see docs/go-runtime.md; none: nothing)")
+	fs.StringVar(&f.infer, "infer", string(synth.DefaultInfer), "what to allow beyond the trace, capped at what Docker's default allows: a comma-separated `LIST` of none, go, imports, static, gosites, all (help record lists them; docs/inference.md)")
+	fs.StringVar(&f.errno, "errno", "", "the `errno` (EPERM or ENOSYS) of syscalls the profile never names, its defaultErrnoRet (default ENOSYS; EPERM with --infer none or --args); explicit denies keep EPERM")
 	fs.StringVar(&f.runtime, "runtime", synth.RuntimeNone, "also allow what container runtime `R` makes after installing the filter: "+strings.Join(synth.Runtimes(), ", ")+" (docs/runtimes.md)")
 	fs.Var(&f.nnp, "no-new-privileges", "with --runtime: add only the runtime's list for this setting of process.noNewPrivileges (default: both)")
 	fs.Lookup("no-new-privileges").NoOptDefVal = "true" // as a bool flag: alone it means true
@@ -70,17 +72,25 @@ func (f *recordFlags) policy() (synth.Policy, error) {
 		return p, fmt.Errorf("--infer: %w", err)
 	}
 	p.Infer = inf
+	p.CacheDir = os.Getenv("SECCOMPGEN_CACHE_DIR")
 	p.Args = f.args
 	if f.underSeccomp {
 		// The measuring mode counts exactly what runs under a filter;
 		// what the runtime (runc is Go) could also do would falsify it.
 		p.Infer = synth.InferNone
 	}
+	p.Errno = f.errno
+	if p.Errno == "" {
+		p.Errno = synth.DefaultErrno(p.Infer, p.Args)
+	} else if _, err := synth.ParseErrno(p.Errno); err != nil {
+		return p, fmt.Errorf("--errno: %w", err)
+	}
 	p.Runtime, p.NoNewPrivileges = f.runtime, f.nnp.v
 	if p.NoNewPrivileges != nil && (p.Runtime == "" || p.Runtime == synth.RuntimeNone) {
 		return p, errors.New("--no-new-privileges: needs --runtime (it picks that runtime's list)")
 	}
-	// The denies and the inference are checked above, each for its flag:
+	// The denies, the inference and the errno are checked above, each for
+	// its flag:
 	// what the whole policy can still fail on is the runtime.
 	if err := synth.CheckPolicy(p); err != nil {
 		return p, fmt.Errorf("--runtime: %w", err)
@@ -185,14 +195,15 @@ func (f *recordFlags) trace(args []string) traced {
 
 var cmdRecord = &command{
 	Name:      "record",
-	UsageLine: "record [-o FILE] [--report FILE] [--deny LIST] [--user USER[:GROUP]] [--runtime R] [--args] -- CMD [ARG...]",
+	UsageLine: "record [-o FILE] [--report FILE] [--deny LIST] [--user USER[:GROUP]] [--runtime R] [--infer LIST] [--errno E] [--args] -- CMD [ARG...]",
 	Short:     "trace CMD's process tree and write the smallest profile that lets it run",
 	Long: `
 Record runs CMD under an eBPF tracer that sees every syscall of CMD, of every
 thread it starts and of every descendant, from CMD's first execve until the
 last process of the tree exits; nothing else on the host is counted. It then
-writes the smallest OCI seccomp profile that lets that run succeed: default
-action ERRNO(EPERM), the architectures of the ABIs seen, one ALLOW rule with
+writes the smallest OCI seccomp profile that lets that run succeed and what
+the code can reach besides (--infer): default action ERRNO(ENOSYS; see
+--errno), the architectures of the ABIs seen, one ALLOW rule with
 the syscalls used, and one ERRNO(EPERM) rule with the explicit denies.
 
 CMD's standard input, output and error pass through untouched, and so does
@@ -218,19 +229,29 @@ them, with reason "baseline:runc" in the report, for both settings of
 process.noNewPrivileges unless --no-new-privileges=true|false names the one
 the container uses. docs/runtimes.md has the lists and how they were made.
 
-A Go program's runtime makes syscalls on paths a short run may never reach
-(preemption signals, the scavenger's timers, restarted sleeps). With --infer
-go (the default) the profile also allows, for every Go binary the tree ran,
-what its runtime can issue (reason "inferred:go1.N-runtime" in the report);
---infer none allows only what was observed. Nothing is inferred for non-Go
-programs. See docs/go-runtime.md.
+A short run does not take every path production will. --infer (default
+all) also allows what each binary the tree ran can reach in its own code:
+the syscalls behind the imports of every dynamic executable and library it
+loaded (imports), the syscall sites of static and Go binaries (static,
+gosites), and the Go runtime's source-derived lists (go, docs/go-runtime.md).
+Each inferred name has its reason ("inferred:import") and where it comes
+from ("via": "redis-server → libc.so.6:fsync") in the report. A name is
+inferred only if Docker's default profile allows it too; the others are
+listed as "withheld". --infer none allows only what was observed. See
+docs/inference.md. The levels:
+
+` + indent(synth.InferHelp()) + `
+
+--errno sets the errno of every syscall the profile does not name: ENOSYS
+by default, on which programs fall back (glibc from clone3 to clone); EPERM
+with --infer none or --args. Explicit denies always get EPERM.
 
 --args also records the first argument of socket (the domain), clone (its
 namespace flags) and personality, on x86_64, and allows each only with the
 values seen: one ALLOW rule per value (SCMP_CMP_EQ; for clone
 SCMP_CMP_MASKED_EQ on the namespace flags). A syscall stays unconditional
 when the values may be incomplete, when an i386 call used it, or when
---runtime or --infer go needs it. When clone is pinned, clone3 (whose flags
+--runtime or --infer go needs it (binscan's inferences do not unpin it). When clone is pinned, clone3 (whose flags
 are behind a pointer, out of a filter's reach) fails with ENOSYS, and the C
 library and the Go runtime fall back to clone. With --args the default
 --deny also denies io_uring, whose rings open sockets and files no filter
@@ -365,13 +386,20 @@ func writeOutputs(rec *recording.Recording, files *tracer.Files, pol synth.Polic
 	return nil
 }
 
+// indent returns lines, each indented by two spaces, one per line.
+func indent(lines []string) string {
+	return "  " + strings.Join(lines, "\n  ")
+}
+
 // observedInferred says how much of the profile the trace proved and what
-// inference added, by reason, so the two are never confused.
+// inference added, by reason, each name with where it comes from, and what
+// inference found but withheld, so the two are never confused.
 func observedInferred(rep *synth.Report, name string) string {
 	observed, inferred := rep.Allowed()
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d syscalls observed, %d inferred\n", name, len(observed), len(inferred))
 	byReason := map[string][]string{}
+	via := map[string]string{}
 	var reasons []string
 	for _, e := range rep.Syscalls {
 		if e.Action == "allow" && strings.HasPrefix(e.Reason, synth.ReasonInferred) && slices.Contains(inferred, e.Name) && !slices.Contains(byReason[e.Reason], e.Name) {
@@ -379,6 +407,9 @@ func observedInferred(rep *synth.Report, name string) string {
 				reasons = append(reasons, e.Reason)
 			}
 			byReason[e.Reason] = append(byReason[e.Reason], e.Name)
+			if len(e.Via) > 0 {
+				via[e.Reason+"\x00"+e.Name] = e.Via[0]
+			}
 		}
 	}
 	sort.Strings(reasons)
@@ -386,6 +417,21 @@ func observedInferred(rep *synth.Report, name string) string {
 		names := byReason[r]
 		sort.Strings(names)
 		fmt.Fprintf(&b, "  %s: %s\n", r, strings.Join(names, " "))
+		for _, n := range names {
+			if v := via[r+"\x00"+n]; v != "" {
+				fmt.Fprintf(&b, "    %-24s %s\n", n, recording.Printable(v))
+			}
+		}
+	}
+	if len(rep.Withheld) > 0 {
+		fmt.Fprintf(&b, "  withheld (Docker's default does not allow them): %d\n", len(rep.Withheld))
+		for _, w := range rep.Withheld {
+			v := ""
+			if len(w.Via) > 0 {
+				v = w.Via[0]
+			}
+			fmt.Fprintf(&b, "    %-24s %s\n", w.Name, recording.Printable(v))
+		}
 	}
 	return b.String()
 }

@@ -60,7 +60,8 @@ func validate(t *testing.T, path string) {
 
 func TestRecordTrue(t *testing.T) {
 	testenv.RequireBPF(t)
-	p, rep, r := record(t, nil, "/bin/true")
+	// --infer none: what the trace saw, nothing the code could do besides.
+	p, rep, r := record(t, []string{"--infer", "none"}, "/bin/true")
 	if r.status != 0 {
 		t.Fatalf("status %d, stderr:\n%s", r.status, r.stderr)
 	}
@@ -346,8 +347,10 @@ func TestRecordUsageErrors(t *testing.T) {
 			"seccompgen record: no command to record (want: record [flags] -- CMD [ARG...])\nRun 'seccompgen help record' for details.\n"},
 		{"unknown deny", []string{"record", "--deny", "memfd_creat", "--", "/bin/true"},
 			"seccompgen record: --deny: unknown syscall \"memfd_creat\" (did you mean \"memfd_create\"?)\nRun 'seccompgen help record' for details.\n"},
-		{"unknown inference", []string{"record", "--infer", "all", "--", "/bin/true"},
-			"seccompgen record: --infer: unknown inference \"all\" (want go or none)\nRun 'seccompgen help record' for details.\n"},
+		{"unknown inference", []string{"record", "--infer", "every", "--", "/bin/true"},
+			"seccompgen record: --infer: unknown inference \"every\" (want a comma-separated list of none, go, imports, static, gosites, all)\nRun 'seccompgen help record' for details.\n"},
+		{"none and more", []string{"record", "--infer", "none,go", "--", "/bin/true"},
+			"seccompgen record: --infer: inference \"none,go\": none allows only what was observed and cannot be combined with other levels\nRun 'seccompgen help record' for details.\n"},
 		{"unknown flag", []string{"record", "--bogus", "--", "/bin/true"},
 			"seccompgen record: unknown flag: --bogus\nRun 'seccompgen help record' for details.\n"},
 		{"output dir missing", []string{"record", "-o", filepath.Join(dir, "nope", "p.json"), "--", "/bin/true"},
@@ -382,13 +385,13 @@ func TestRecordUsageErrors(t *testing.T) {
 func TestRecordDiff(t *testing.T) {
 	testenv.RequireBPF(t)
 	prof := filepath.Join(t.TempDir(), "true.json")
-	r := seccompgen(t, "record", "--diff", "-o", prof, "--", "/bin/true")
+	r := seccompgen(t, "record", "--infer", "none", "--diff", "-o", prof, "--", "/bin/true")
 	if r.status != 0 {
 		t.Fatalf("status %d, stderr:\n%s", r.status, r.stderr)
 	}
 	n := len(readProfile(t, prof).allowed())
 	lines := strings.SplitN(r.stderr, "\n", 3)
-	// /bin/true is not a Go program: all observed, nothing inferred.
+	// --infer none: all observed, nothing inferred.
 	want := []string{
 		fmt.Sprintf("%s: %d syscalls observed, 0 inferred", prof, n),
 		fmt.Sprintf("%s allows %d syscalls; docker-default (x86_64, 14 default caps) allows 370; %d fewer, 0 beyond it", prof, n, 370-n),
