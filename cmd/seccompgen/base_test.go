@@ -55,7 +55,8 @@ func TestPolicy(t *testing.T) {
 		{"max procs", []string{"--max-procs", "0"}, "--max-procs 0: want 1 to 4194304 (PID_MAX_LIMIT: no more processes can be alive at once)", nil},
 		{"unknown deny", []string{"--deny", "memfd_creat"}, `--deny: unknown syscall "memfd_creat" (did you mean "memfd_create"?)`, nil},
 		{"bad deny before bad runtime", []string{"--deny", "memfd_creat", "--runtime", "bad"}, `--deny: unknown syscall "memfd_creat" (did you mean "memfd_create"?)`, nil},
-		{"infer", []string{"--infer", "bad"}, `--infer: unknown inference "bad" (want go or none)`, nil},
+		{"infer", []string{"--infer", "bad"}, `--infer: unknown inference "bad" (want a comma-separated list of none, go, imports, static, gosites, all)`, nil},
+		{"errno", []string{"--errno", "EBAD"}, `--errno: unknown errno "EBAD" (want EPERM or ENOSYS)`, nil},
 		{"no-new-privileges alone", []string{"--no-new-privileges"}, "--no-new-privileges: needs --runtime (it picks that runtime's list)", nil},
 		{"runtime", []string{"--runtime", "bad"}, `--runtime: unknown runtime "bad" (want one of: none, crun, podman, runc)`, nil},
 	} {
