@@ -24,8 +24,10 @@ type Options struct {
 	// Loaded are shared libraries the process loaded beyond what the
 	// executable's DT_NEEDED entries pull in (dlopen: NSS modules, Python
 	// extension modules, plugins), as the tracer saw them. Each counts
-	// from all its exports (the process looks them up by name), with its
-	// imports and its own dependencies.
+	// from all its exports (the process looks them up by name; an NSS
+	// module, from its _nss_* entry points only), with what those reach
+	// of its imports; the libraries it needs are found and followed from
+	// what is bound to them, as any needed library is.
 	Loaded []string
 	// Cut names the functions whose paths are not followed: nil means
 	// DefaultCut(false), or DefaultCut(true) when an analysed object
@@ -103,16 +105,24 @@ func DefaultCut(cancels bool) []string {
 // precise reports whether a library's exports are mapped one by one to
 // the syscalls they reach, with the cut and the models: glibc's own
 // libraries, whose few indirect calls are modelled and whose imports (from
-// ld.so) all count. Any other library is followed from what is imported
-// from it, its constructors and the functions its data points to.
+// ld.so) all count. Any other library, NSS modules included (glibc's own
+// are small, systemd's import much they never reach from their _nss_
+// entry points), is followed from what is imported from it, its
+// constructors and the functions its data points to.
 func precise(o *object) bool {
 	s := o.Soname
-	switch {
-	case strings.HasPrefix(s, "ld-linux"), strings.HasPrefix(s, "libnss_"):
+	if strings.HasPrefix(s, "ld-linux") {
 		return true
 	}
 	return slices.Contains([]string{"libc.so.6", "libpthread.so.0", "librt.so.1", "libm.so.6",
 		"libdl.so.2", "libresolv.so.2", "libutil.so.1", "libanl.so.1", "libmvec.so.1"}, s)
+}
+
+// nssModule reports whether o is an NSS module (libnss_files,
+// libnss_systemd, ...): glibc calls one only through its _nss_<module>_*
+// entry points, which it looks up by name, whatever else it exports.
+func nssModule(o *object) bool {
+	return strings.HasPrefix(o.Soname, "libnss_")
 }
 
 type analyzer struct {
@@ -326,8 +336,15 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 		add(exe.Interp)
 	}
 	n := len(scope)
+	// Only the libraries dlopen'ed themselves are looked up by name; their
+	// own dependencies, loaded after them, count from what is bound to
+	// them, as any needed library does.
+	loaded := map[*object]bool{}
 	for _, p := range a.opts.Loaded {
 		add(p)
+	}
+	for _, o := range scope[n:] {
+		loaded[o] = true
 	}
 	needs(n)
 	for _, o := range scope {
@@ -397,10 +414,6 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 		return cuts[o]
 	}
 	unbound := map[*object]int{}
-	loaded := map[*object]bool{}
-	for _, o := range scope[n:] {
-		loaded[o] = true
-	}
 	// Libraries not from glibc are followed from what the others import
 	// from them: pending holds the functions reached, not yet explored.
 	pending := map[*object][]int32{}
@@ -447,7 +460,7 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 				use(o, m, far)
 			}
 			if loaded[o] {
-				// dlopen'ed (an NSS module): looked up by name.
+				// dlopen'ed: looked up by name.
 				for _, e := range o.Exports {
 					if !cutOf(o)[e.Func] {
 						roots[o] = append(roots[o], root{[]int32{e.Func}, fmt.Sprintf("%s (loaded) %s", base(o), e.Name), libraryRank})
@@ -457,12 +470,16 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 		default:
 			// Reachable whatever the program calls: constructors,
 			// functions whose address data holds, and, in a library the
-			// program dlopened, every export (it looks them up by name).
+			// program dlopened, every export (it looks them up by name;
+			// glibc looks up only an NSS module's _nss_* entry points).
 			pending[o] = append(pending[o], o.Init...)
 			pending[o] = append(pending[o], o.DataRefs...)
 			if loaded[o] {
+				nss := nssModule(o)
 				for _, e := range o.Exports {
-					pending[o] = append(pending[o], e.Func)
+					if !nss || strings.HasPrefix(e.Name, "_nss_") {
+						pending[o] = append(pending[o], e.Func)
+					}
 				}
 			}
 			for _, i := range o.DataImps {

@@ -3,6 +3,8 @@ package binscan
 import (
 	"errors"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -203,6 +205,66 @@ func TestLoaded(t *testing.T) {
 	}
 	if !slices.Contains(with.Libraries, plug) {
 		t.Errorf("Libraries = %q, want the plugin among them", with.Libraries)
+	}
+}
+
+// gccShared builds testdata/src into dir/name as a shared library.
+func gccShared(t *testing.T, dir, name, src string, flags ...string) string {
+	t.Helper()
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("gcc not installed: C fixtures cannot be built")
+	}
+	out := filepath.Join(dir, name)
+	args := append([]string{"-O2", "-shared", "-fPIC", "-o", out, filepath.Join("testdata", src)}, flags...)
+	if b, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", src, err, b)
+	}
+	return out
+}
+
+// TestLoadedDependency: a dlopen'ed library counts from all its exports,
+// but a library it needs counts only from what is bound to it, as any
+// needed library does (nginx's libnss_systemd.so.2 needs libcap.so.2,
+// whose unused exports brought chroot and the *xattr calls).
+func TestLoadedDependency(t *testing.T) {
+	prog := buildC(t, "forkwait.c")
+	dir := t.TempDir()
+	dep := gccShared(t, dir, "libdlopen_dep.so", "dlopen_dep.c", "-Wl,-soname,libdlopen_dep.so")
+	plug := gccShared(t, dir, "dlopen_plugin.so", "dlopen_plugin.c", "-L"+dir, "-ldlopen_dep", "-Wl,-rpath,$ORIGIN")
+	r, err := Analyze(prog, Options{CacheDir: t.TempDir(), Loaded: []string{plug}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(r.Libraries, dep) {
+		t.Fatalf("Libraries = %q, want the plugin's dependency %s among them", r.Libraries, dep)
+	}
+	if v, ok := via(r, "fsync"); !ok || !slices.Contains(v, "libdlopen_dep.so → libc.so.6:fsync") {
+		t.Errorf("fsync: Via = %q, want it from the dependency's export the plugin calls", v)
+	}
+	if v, ok := via(r, "inotify_init1"); ok {
+		t.Errorf("inotify_init1 inferred (via %q): the dependency's unused export counts", v)
+	}
+}
+
+// TestNSSModule: glibc reaches an NSS module only through its _nss_*
+// entry points and its constructors, not every export.
+func TestNSSModule(t *testing.T) {
+	prog := buildC(t, "forkwait.c")
+	mod := gccShared(t, t.TempDir(), "libnss_seccompgentest.so.2", "nss_module.c", "-Wl,-soname,libnss_seccompgentest.so.2")
+	r, err := Analyze(prog, Options{CacheDir: t.TempDir(), Loaded: []string{mod}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{
+		"fsync": "libnss_seccompgentest.so.2 → libc.so.6:fsync", // _nss_seccompgentest_getpwnam_r
+		"sync":  "libnss_seccompgentest.so.2 → libc.so.6:sync",  // its constructor
+	} {
+		if v, ok := via(r, name); !ok || !slices.Contains(v, want) {
+			t.Errorf("%s: Via = %q, want %q among them", name, v, want)
+		}
+	}
+	if v, ok := via(r, "inotify_init1"); ok {
+		t.Errorf("inotify_init1 inferred (via %q): an export that is no _nss_ entry point counts", v)
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 
 // cacheVersion changes whenever object's encoding or the analysis that
 // fills it changes: entries of another version are rebuilt.
-const cacheVersion = 8
+const cacheVersion = 9
 
 type cacheEntry struct {
 	Version int
