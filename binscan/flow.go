@@ -18,7 +18,11 @@ const bad x86asm.Op = 0
 
 // decode disassembles code, loaded at start, linearly.
 func decode(code []byte, start uint64, buf []insn) []insn {
-	out := buf[:0]
+	return decodeAppend(buf[:0], code, start)
+}
+
+// decodeAppend appends code's instructions, loaded at start, to out.
+func decodeAppend(out []insn, code []byte, start uint64) []insn {
 	for off := 0; off < len(code); {
 		in, err := x86asm.Decode(code[off:], 64)
 		if err != nil || in.Len == 0 {
