@@ -18,7 +18,11 @@ const bad x86asm.Op = 0
 
 // decode disassembles code, loaded at start, linearly.
 func decode(code []byte, start uint64, buf []insn) []insn {
-	out := buf[:0]
+	return decodeAppend(buf[:0], code, start)
+}
+
+// decodeAppend appends code's instructions, loaded at start, to out.
+func decodeAppend(out []insn, code []byte, start uint64) []insn {
 	for off := 0; off < len(code); {
 		in, err := x86asm.Decode(code[off:], 64)
 		if err != nil || in.Len == 0 {
@@ -319,23 +323,48 @@ func target(in *insn) (uint64, bool) {
 
 // cfg is the predecessor relation of one function's instructions.
 type cfg struct {
-	ins   []insn
-	preds [][]int32
+	ins []insn
+	// The predecessors of instruction i are pred[off[i]:off[i+1]]: two
+	// slices for the function, not one per instruction.
+	off  []int32
+	pred []int32
 }
 
+func (g *cfg) preds(i int32) []int32 { return g.pred[g.off[i]:g.off[i+1]] }
+
 func newCFG(ins []insn) *cfg {
-	g := &cfg{ins: ins, preds: make([][]int32, len(ins))}
+	n := len(ins)
+	g := &cfg{ins: ins, off: make([]int32, n+1)}
+	tgt := make([]int32, n) // jump target, or -1
 	for i := range ins {
+		tgt[i] = -1
 		if i > 0 && fallsThrough(&ins[i-1]) {
-			g.preds[i] = append(g.preds[i], int32(i-1))
+			g.off[i+1]++
 		}
 		if !isJump(ins[i].Op) {
 			continue
 		}
 		if t, ok := target(&ins[i]); ok {
 			if j := g.index(t); j >= 0 {
-				g.preds[j] = append(g.preds[j], int32(i))
+				tgt[i] = int32(j)
+				g.off[j+1]++
 			}
+		}
+	}
+	for i := 1; i <= n; i++ {
+		g.off[i] += g.off[i-1]
+	}
+	g.pred = make([]int32, g.off[n])
+	pos := make([]int32, n) // where each instruction's next predecessor goes
+	copy(pos, g.off[:n])
+	for i := range ins {
+		if i > 0 && fallsThrough(&ins[i-1]) {
+			g.pred[pos[i]] = int32(i - 1)
+			pos[i]++
+		}
+		if j := tgt[i]; j >= 0 {
+			g.pred[pos[j]] = int32(i)
+			pos[j]++
 		}
 	}
 	return g
@@ -398,13 +427,13 @@ func (g *cfg) resolve(i int, l loc) values {
 			if add {
 				v.params = append(v.params, s.l)
 			}
-		} else if len(g.preds[s.i]) == 0 && g.ins[s.i].Op != x86asm.NOP {
+		} else if len(g.preds(s.i)) == 0 && g.ins[s.i].Op != x86asm.NOP {
 			// Reached only through an indirect jump (a jump table):
 			// nothing to follow. (Alignment padding after a jump is
 			// never reached at all, and adds nothing.)
 			v.unknown = true
 		}
-		for _, p := range g.preds[s.i] {
+		for _, p := range g.preds(s.i) {
 			e, to, val := transfer(&g.ins[p], s.l)
 			switch e {
 			case constant:

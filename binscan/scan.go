@@ -43,20 +43,51 @@ func (b *builder) scan() error {
 	b.wcalls = make([][]wcall, len(o.Funcs))
 	var buf []insn
 	impIdx := map[int]int32{} // dynsym index+1 -> import
+	ranges := make([]codeRange, len(o.Funcs))
+	for fi := range o.Funcs {
+		f := &o.Funcs[fi]
+		ranges[fi] = codeRange{code: b.code(f), start: f.Start, end: f.End}
+		if fi+1 < len(o.Funcs) {
+			if next := &o.Funcs[fi+1]; next.Start == f.End && b.gaps[next.Start] {
+				ranges[fi].join = true
+				ranges[fi].ext = b.code(&fn{Start: f.Start, End: next.End})
+			}
+		}
+	}
+	pre := newPredecoder(ranges)
+	if pre != nil {
+		defer pre.close()
+	}
 	for fi := range o.Funcs {
 		f := &o.Funcs[fi]
 		code := b.code(f)
+		var joined []insn // decoded with the gap after it, if it falls into one
+		if pre != nil {
+			// Taken in order even when unused, to move on to the next batch.
+			ins, ext, r, ok := pre.get(fi)
+			if ok && code != nil && r.code != nil && r.start == f.Start && r.end == f.End {
+				buf, joined = ins, ext
+				code = r.code
+			} else if code != nil {
+				buf = decode(code, f.Start, nil)
+			}
+		} else if code != nil {
+			buf = decode(code, f.Start, buf)
+		}
 		if code == nil {
 			continue
 		}
-		buf = decode(code, f.Start, buf)
 		// glibc's clone and clone3 end their FDE just before the syscall
 		// (the child's unwind info would be wrong): code that runs on
 		// into a stretch no FDE covers belongs to the function.
 		if n := len(buf); n > 0 && fallsThrough(&buf[n-1]) && fi+1 < len(o.Funcs) {
 			if next := &o.Funcs[fi+1]; next.Start == f.End && b.gaps[next.Start] {
 				f.End, next.End = next.End, next.Start
-				buf = decode(b.code(f), f.Start, buf)
+				if len(joined) > 0 {
+					buf = joined
+				} else {
+					buf = decode(b.code(f), f.Start, nil)
+				}
 			}
 		}
 		ins := buf

@@ -1,13 +1,14 @@
 // Command binscan prints what binscan infers for each executable given,
 // with the reasons: a debugging aid, not part of seccompgen's CLI.
 //
-//	go run ./binscan/internal/cmd/binscan [-loaded LIB,...] [-nocache] [-nocut] [-all] PATH...
+//	go run ./binscan/internal/cmd/binscan [-loaded LIB,...] [-nocache] [-nocut] [-all] [-cpuprofile FILE] PATH...
 package main
 
 import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -22,7 +23,16 @@ func main() {
 	all := flag.Bool("all", false, "print every explanation kept, not just the first")
 	brief := flag.Bool("brief", false, "print one line per binary")
 	trace := flag.Bool("trace", false, "show the chain of functions inside each library")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		pprof.StartCPUProfile(f)
+	}
 	status := 0
 	for _, p := range flag.Args() {
 		opts := binscan.Options{NoCache: *nocache, Trace: *trace}
@@ -56,6 +66,9 @@ func main() {
 			}
 			fmt.Printf("  %3d %-22s %s\n", s.Nr, s.Name, strings.Join(via, "; "))
 		}
+	}
+	if *cpuprofile != "" {
+		pprof.StopCPUProfile()
 	}
 	os.Exit(status)
 }
