@@ -20,7 +20,7 @@ func sqlite() *program {
 			"small cache and temporary files on disk, ATTACH of a second database, DELETE and VACUUM, a WAL checkpoint, " +
 			"`PRAGMA integrity_check`, `.backup` to a third file and `.dump` to a fourth. Passes when it exits 0 and prints " +
 			"the expected counts, and the backup and dump are there.",
-		setUp: func(ctx context.Context, dir string) (*programEnv, error) { return &programEnv{dir: dir}, nil },
+		setUp: noSetUp,
 		prepare: func(ctx context.Context, env *programEnv, dir string, ph phase) (*workload, error) {
 			w := &workload{
 				argv:       []string{"/usr/bin/sqlite3", "-bail", dir + "/db.sqlite"},
@@ -177,7 +177,7 @@ func git() *program {
 			"(repack with pack-objects' threads, prune), `git fsck`, a clone through git's transport (`--no-local`: " +
 			"upload-pack and index-pack piped together), `git archive` to a gzip'd tar, `git diff --stat` and `git grep`. Passes " +
 			"when the script exits 0 and the counts of commits in the repository and in the clone are right.",
-		setUp: func(ctx context.Context, dir string) (*programEnv, error) { return &programEnv{dir: dir}, nil },
+		setUp: noSetUp,
 		prepare: func(ctx context.Context, env *programEnv, dir string, ph phase) (*workload, error) {
 			w := &workload{
 				env: []string{"HOME=" + dir, "GIT_CONFIG_NOSYSTEM=1", "GIT_AUTHOR_NAME=harness", "GIT_AUTHOR_EMAIL=harness@example.invalid",

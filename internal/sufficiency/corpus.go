@@ -45,6 +45,11 @@ type program struct {
 	prepare func(ctx context.Context, env *programEnv, runDir string, ph phase) (*workload, error)
 }
 
+// noSetUp is the setUp of a program whose runs share nothing.
+func noSetUp(ctx context.Context, dir string) (*programEnv, error) {
+	return &programEnv{dir: dir}, nil
+}
+
 // programEnv is what setUp made for all the runs of one program.
 type programEnv struct {
 	dir      string

@@ -24,7 +24,7 @@ func node() *program {
 			"localhost (getaddrinfo: /etc/hosts), a `worker_threads` Worker, a POST written to a file " +
 			"and renamed; then four clients at once repeat the mix; SIGTERM. Passes when every answer is right and node exits 0 " +
 			"(an uncaught error exits 1).",
-		setUp: func(ctx context.Context, dir string) (*programEnv, error) { return &programEnv{dir: dir}, nil },
+		setUp: noSetUp,
 		prepare: func(ctx context.Context, env *programEnv, dir string, ph phase) (*workload, error) {
 			port, err := freePort()
 			if err != nil {

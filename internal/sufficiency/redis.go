@@ -21,7 +21,7 @@ func redis() *program {
 			"BGSAVE (fork, write, fsync, rename of the RDB file), then AOF switched on (the AOF rewrite forks too) and BGREWRITEAOF, " +
 			"then SAVE in the foreground; each checked through INFO persistence; SIGTERM. Passes when every reply is right, both " +
 			"background jobs report ok, redis exits 0 after \"ready to exit\", and dump.rdb and the AOF directory are on disk.",
-		setUp: func(ctx context.Context, dir string) (*programEnv, error) { return &programEnv{dir: dir}, nil },
+		setUp: noSetUp,
 		prepare: func(ctx context.Context, env *programEnv, dir string, ph phase) (*workload, error) {
 			port, err := freePort()
 			if err != nil {

@@ -135,7 +135,7 @@ func pythonHTTP() *program {
 		heldOut: "the same server; directory listings, an 8 MiB file, index.html, 404 and HEAD, a conditional GET " +
 			"(If-Modified-Since, 304); then eight clients at once repeat the mix; SIGTERM. Passes when every answer is right and " +
 			"python dies of the SIGTERM (143) with no traceback in its log.",
-		setUp: func(ctx context.Context, dir string) (*programEnv, error) { return &programEnv{dir: dir}, nil },
+		setUp: noSetUp,
 		prepare: func(ctx context.Context, env *programEnv, dir string, ph phase) (*workload, error) {
 			port, err := freePort()
 			if err != nil {
@@ -194,7 +194,7 @@ func busyboxHTTPD() *program {
 		heldOut: "the same server; index.html, an 8 MiB file, 404 and HEAD, and a CGI script (`#!/bin/busybox sh`: httpd " +
 			"forks, pipes and executes it, the script runs `ls` and `cat`); then four clients at once repeat the mix; SIGTERM. " +
 			"Passes when every answer is right and httpd dies of the SIGTERM (143).",
-		setUp: func(ctx context.Context, dir string) (*programEnv, error) { return &programEnv{dir: dir}, nil },
+		setUp: noSetUp,
 		prepare: func(ctx context.Context, env *programEnv, dir string, ph phase) (*workload, error) {
 			port, err := freePort()
 			if err != nil {
