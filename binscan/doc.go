@@ -10,8 +10,12 @@
 // Functions are delimited by .eh_frame FDEs (parsed here: debug/elf does
 // not), then by symbols, and code neither covers becomes a function of its
 // own so that no syscall instruction goes unseen. Go binaries use pclntab
-// (debug/gosym), which stripping keeps. Each function is disassembled once
-// (golang.org/x/arch/x86/x86asm).
+// (debug/gosym), which stripping keeps. Each function of a library is
+// disassembled once (golang.org/x/arch/x86/x86asm). A program (taken
+// whole: only its syscall sites matter) is decoded sparsely: only the
+// functions whose bytes can encode a syscall instruction or a direct call
+// to a wrapper (sparse.go); node's 80 MB executable then takes 0.9 s
+// cold instead of 2.
 //
 // At every syscall instruction the number in eax is found by backward data
 // flow over the function's control flow graph: mov $imm, register-to-

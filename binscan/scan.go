@@ -41,8 +41,8 @@ func (b *builder) scan() error {
 	o := b.o
 	b.ctl = make([][]ctlInsn, len(o.Funcs))
 	b.wcalls = make([][]wcall, len(o.Funcs))
+	b.impIdx = map[int]int32{}
 	var buf []insn
-	impIdx := map[int]int32{} // dynsym index+1 -> import
 	ranges := make([]codeRange, len(o.Funcs))
 	for fi := range o.Funcs {
 		f := &o.Funcs[fi]
@@ -77,141 +77,149 @@ func (b *builder) scan() error {
 		if code == nil {
 			continue
 		}
-		// glibc's clone and clone3 end their FDE just before the syscall
-		// (the child's unwind info would be wrong): code that runs on
-		// into a stretch no FDE covers belongs to the function.
-		if n := len(buf); n > 0 && fallsThrough(&buf[n-1]) && fi+1 < len(o.Funcs) {
-			if next := &o.Funcs[fi+1]; next.Start == f.End && b.gaps[next.Start] {
-				f.End, next.End = next.End, next.Start
-				if len(joined) > 0 {
-					buf = joined
-				} else {
-					buf = decode(b.code(f), f.Start, nil)
-				}
-			}
-		}
-		ins := buf
-		var g *cfg
-		ctl := make([]ctlInsn, len(ins))
-		refs := map[int32]bool{}
-		calls := map[int32]bool{}
-		for i := range ins {
-			in := &ins[i]
-			c := &ctl[i]
-			c.next = -1
-			switch in.Op {
-			case x86asm.SYSCALL:
-				if g == nil {
-					g = newCFG(ins)
-				}
-				b.site(f, g.resolve(i, regLoc(rAX)))
-				continue
-			case x86asm.RET, x86asm.LRET:
-				c.kind = cRet
-				continue
-			case x86asm.HLT, x86asm.UD2:
-				c.kind = cStop
-				continue
-			case bad:
-				continue
-			}
-			// Operands: address references (lea, mov, imm) and GOT loads.
-			for _, a := range in.Args {
-				switch a := a.(type) {
-				case x86asm.Mem:
-					if a.Base != x86asm.RIP {
-						continue
-					}
-					addr := in.addr + uint64(in.Len) + uint64(a.Disp)
-					if in.Op == x86asm.CALL || in.Op == x86asm.JMP {
-						continue // handled below
-					}
-					if in.Op == x86asm.LEA {
-						b.ref(f, addr, refs)
-					} else if s, ok := b.got[addr]; ok && s.sym > 0 {
-						// mov reg, [rip+GOT]: the address of a symbol.
-						if t := b.ownFunc(s.sym); t >= 0 {
-							refs[t] = true
-						} else if i := b.importOf(s.sym); i >= 0 {
-							f.ImpRefs = appendUniq(f.ImpRefs, i)
-						}
-					}
-				case x86asm.Imm:
-					// Non-PIE code takes addresses as immediates.
-					if a > 0x1000 && b.ef.Type == elf.ET_EXEC {
-						if t := b.funcAt(uint64(a)); t >= 0 && o.Funcs[t].Start == uint64(a) {
-							refs[int32(t)] = true
-						}
-					}
-				}
-			}
-			if in.Op != x86asm.CALL && !isJump(in.Op) {
-				continue
-			}
-			t, direct := target(in)
-			if !direct {
-				// Through memory: a GOT slot is as good as a PLT stub.
-				if m, ok := in.Args[0].(x86asm.Mem); ok && m.Base == x86asm.RIP {
-					slot := in.addr + uint64(in.Len) + uint64(m.Disp)
-					b.callSlot(f, fi, c, in, slot, impIdx, calls)
-				} else if in.Op == x86asm.JMP {
-					c.kind = cUnknown
-				}
-				continue
-			}
-			if in.Op != x86asm.CALL && t >= f.Start && t < f.End {
-				c.kind = cJcc
-				if in.Op == x86asm.JMP {
-					c.kind = cJmp
-				}
-				if g == nil {
-					g = newCFG(ins)
-				}
-				c.next = int32(g.index(t))
-				if c.next < 0 {
-					c.kind = cUnknown // into the middle of an instruction
-				}
-				continue
-			}
-			if in.Op != x86asm.CALL && in.Op != x86asm.JMP {
-				// A conditional jump to another function: a tail call on
-				// one branch.
-				c.kind = cCondTail
-				c.callee = noCallee
-				if tf := b.funcAt(t); tf >= 0 {
-					c.callee = int32(tf)
-					calls[int32(tf)] = true
-					b.wcalls[fi] = append(b.wcalls[fi], wcall{in.addr, int32(tf)})
-				}
-				continue
-			}
-			if slot, ok := b.pltSlot(t); ok {
-				b.callSlot(f, fi, c, in, slot, impIdx, calls)
-				continue
-			}
-			c.kind = cCall
-			if in.Op == x86asm.JMP {
-				c.kind = cTail
-			}
-			tf := b.funcAt(t)
-			if tf < 0 {
-				c.kind = cUnknown
-				continue
-			}
-			c.callee = int32(tf)
-			if tf != fi {
-				calls[int32(tf)] = true
-			}
-			b.wcalls[fi] = append(b.wcalls[fi], wcall{in.addr, int32(tf)})
-		}
-		f.Calls = sortedKeys(calls)
-		delete(refs, int32(fi))
-		f.Refs = sortedKeys(refs)
-		b.ctl[fi] = ctl
+		b.scanFunc(fi, buf, joined)
 	}
 	// IRELATIVE PLT slots call the resolver's choice: resolved once every
 	// function's references are known.
 	return nil
+}
+
+// scanFunc records one function's syscall sites, direct calls, address
+// references and control summary from its instructions ins; joined, if
+// not nil, are its instructions decoded together with the gap after it.
+func (b *builder) scanFunc(fi int, ins, joined []insn) {
+	o := b.o
+	f := &o.Funcs[fi]
+	// glibc's clone and clone3 end their FDE just before the syscall
+	// (the child's unwind info would be wrong): code that runs on
+	// into a stretch no FDE covers belongs to the function.
+	if n := len(ins); n > 0 && fallsThrough(&ins[n-1]) && fi+1 < len(o.Funcs) {
+		if next := &o.Funcs[fi+1]; next.Start == f.End && b.gaps[next.Start] {
+			f.End, next.End = next.End, next.Start
+			if len(joined) > 0 {
+				ins = joined
+			} else {
+				ins = decode(b.code(f), f.Start, nil)
+			}
+		}
+	}
+	var g *cfg
+	ctl := make([]ctlInsn, len(ins))
+	refs := map[int32]bool{}
+	calls := map[int32]bool{}
+	for i := range ins {
+		in := &ins[i]
+		c := &ctl[i]
+		c.next = -1
+		switch in.Op {
+		case x86asm.SYSCALL:
+			if g == nil {
+				g = newCFG(ins)
+			}
+			b.site(f, g.resolve(i, regLoc(rAX)))
+			continue
+		case x86asm.RET, x86asm.LRET:
+			c.kind = cRet
+			continue
+		case x86asm.HLT, x86asm.UD2:
+			c.kind = cStop
+			continue
+		case bad:
+			continue
+		}
+		// Operands: address references (lea, mov, imm) and GOT loads.
+		for _, a := range in.Args {
+			switch a := a.(type) {
+			case x86asm.Mem:
+				if a.Base != x86asm.RIP {
+					continue
+				}
+				addr := in.addr + uint64(in.Len) + uint64(a.Disp)
+				if in.Op == x86asm.CALL || in.Op == x86asm.JMP {
+					continue // handled below
+				}
+				if in.Op == x86asm.LEA {
+					b.ref(f, addr, refs)
+				} else if s, ok := b.got[addr]; ok && s.sym > 0 {
+					// mov reg, [rip+GOT]: the address of a symbol.
+					if t := b.ownFunc(s.sym); t >= 0 {
+						refs[t] = true
+					} else if i := b.importOf(s.sym); i >= 0 {
+						f.ImpRefs = appendUniq(f.ImpRefs, i)
+					}
+				}
+			case x86asm.Imm:
+				// Non-PIE code takes addresses as immediates.
+				if a > 0x1000 && b.ef.Type == elf.ET_EXEC {
+					if t := b.funcAt(uint64(a)); t >= 0 && o.Funcs[t].Start == uint64(a) {
+						refs[int32(t)] = true
+					}
+				}
+			}
+		}
+		if in.Op != x86asm.CALL && !isJump(in.Op) {
+			continue
+		}
+		t, direct := target(in)
+		if !direct {
+			// Through memory: a GOT slot is as good as a PLT stub.
+			if m, ok := in.Args[0].(x86asm.Mem); ok && m.Base == x86asm.RIP {
+				slot := in.addr + uint64(in.Len) + uint64(m.Disp)
+				b.callSlot(f, fi, c, in, slot, calls)
+			} else if in.Op == x86asm.JMP {
+				c.kind = cUnknown
+			}
+			continue
+		}
+		if in.Op != x86asm.CALL && t >= f.Start && t < f.End {
+			c.kind = cJcc
+			if in.Op == x86asm.JMP {
+				c.kind = cJmp
+			}
+			if g == nil {
+				g = newCFG(ins)
+			}
+			c.next = int32(g.index(t))
+			if c.next < 0 {
+				c.kind = cUnknown // into the middle of an instruction
+			}
+			continue
+		}
+		if in.Op != x86asm.CALL && in.Op != x86asm.JMP {
+			// A conditional jump to another function: a tail call on
+			// one branch.
+			c.kind = cCondTail
+			c.callee = noCallee
+			if tf := b.funcAt(t); tf >= 0 {
+				c.callee = int32(tf)
+				calls[int32(tf)] = true
+				b.wcalls[fi] = append(b.wcalls[fi], wcall{in.addr, int32(tf)})
+			}
+			continue
+		}
+		if slot, ok := b.pltSlot(t); ok {
+			b.callSlot(f, fi, c, in, slot, calls)
+			continue
+		}
+		c.kind = cCall
+		if in.Op == x86asm.JMP {
+			c.kind = cTail
+		}
+		tf := b.funcAt(t)
+		if tf < 0 {
+			c.kind = cUnknown
+			continue
+		}
+		c.callee = int32(tf)
+		if tf != fi {
+			calls[int32(tf)] = true
+		}
+		b.wcalls[fi] = append(b.wcalls[fi], wcall{in.addr, int32(tf)})
+	}
+	f.Calls = sortedKeys(calls)
+	delete(refs, int32(fi))
+	f.Refs = sortedKeys(refs)
+	b.ctl[fi] = ctl
 }
 
 // site records what data flow found for one syscall instruction.
@@ -275,7 +283,7 @@ func (b *builder) ref(f *fn, addr uint64, refs map[int32]bool) {
 
 // callSlot records a call or jump through a GOT slot (directly, or via a
 // PLT stub).
-func (b *builder) callSlot(f *fn, fi int, c *ctlInsn, in *insn, slot uint64, impIdx map[int]int32, calls map[int32]bool) {
+func (b *builder) callSlot(f *fn, fi int, c *ctlInsn, in *insn, slot uint64, calls map[int32]bool) {
 	c.kind = cCall
 	if in.Op == x86asm.JMP {
 		c.kind = cTail
@@ -304,10 +312,10 @@ func (b *builder) callSlot(f *fn, fi int, c *ctlInsn, in *insn, slot uint64, imp
 			b.wcalls[fi] = append(b.wcalls[fi], wcall{in.addr, t})
 			return
 		}
-		i, ok := impIdx[s.sym]
+		i, ok := b.impIdx[s.sym]
 		if !ok {
 			i = b.importOf(s.sym)
-			impIdx[s.sym] = i
+			b.impIdx[s.sym] = i
 		}
 		if i < 0 {
 			c.kind = cUnknown
@@ -366,17 +374,33 @@ func (b *builder) wrappers() {
 	o := b.o
 	isWrapper := func(c int32) bool { return c == -1 || len(o.Funcs[c].Params) > 0 }
 	callers := map[int32][]int32{}
-	for fi, ws := range b.wcalls {
-		for _, w := range ws {
+	addCallers := func(fi int) {
+		for _, w := range b.wcalls[fi] {
 			callers[w.callee] = append(callers[w.callee], int32(fi))
 		}
 	}
+	for fi := range b.wcalls {
+		addCallers(fi)
+	}
+	// A sparse scan decodes a new wrapper's callers only once it is one.
+	grow := func(ws []int32) {
+		if b.sparse != nil && len(ws) > 0 {
+			for _, fi := range b.callersOf(ws) {
+				addCallers(fi)
+			}
+		}
+	}
 	queue := map[int32]bool{}
+	var ws []int32
 	for fi := range o.Funcs {
 		if len(o.Funcs[fi].Params) > 0 {
-			for _, c := range callers[int32(fi)] {
-				queue[c] = true
-			}
+			ws = append(ws, int32(fi))
+		}
+	}
+	grow(ws)
+	for _, w := range ws {
+		for _, c := range callers[w] {
+			queue[c] = true
 		}
 	}
 	for _, c := range callers[-1] {
@@ -386,6 +410,7 @@ func (b *builder) wrappers() {
 	var buf []insn
 	for round := 0; len(queue) > 0 && round < 50; round++ {
 		next := map[int32]bool{}
+		var changed, grown []int32
 		for _, fi := range sortedKeys(queue) {
 			f := &o.Funcs[fi]
 			buf = decode(b.code(f), f.Start, buf)
@@ -434,9 +459,16 @@ func (b *builder) wrappers() {
 				}
 			}
 			if len(f.Params) != before {
-				for _, c := range callers[fi] {
-					next[c] = true
+				changed = append(changed, fi)
+				if before == 0 {
+					grown = append(grown, fi)
 				}
+			}
+		}
+		grow(grown)
+		for _, fi := range changed {
+			for _, c := range callers[fi] {
+				next[c] = true
 			}
 		}
 		queue = next
