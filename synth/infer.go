@@ -450,7 +450,13 @@ func scan(merged *recording.Recording, p Policy, rep *Report, files goruntime.Fi
 			for _, v := range s.Via {
 				via = append(via, rename(v, filepath.Base(path), name))
 			}
-			out = append(out, candidate{abi: recording.X86_64, name: s.Name, reason: reason, via: via})
+			r := reason
+			if res.Kind == "go" && len(s.Via) > 0 && !strings.HasPrefix(s.Via[0], filepath.Base(path)+": ") {
+				// cgo: found behind the program's libc imports (or ld.so's
+				// start-up), not at a site in its Go code.
+				r = ReasonImport
+			}
+			out = append(out, candidate{abi: recording.X86_64, name: s.Name, reason: r, via: via})
 		}
 	}
 	return out

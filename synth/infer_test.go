@@ -1,8 +1,10 @@
 package synth
 
 import (
+	"debug/elf"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -288,5 +290,48 @@ func TestDlopened(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"/l/libnss_systemd.so.2", "/l/plugin.so"}, dlopened(exe, libs)); diff != "" {
 		t.Errorf("dlopened (-want +got):\n%s", diff)
+	}
+}
+
+// TestInferCgoReasons: in a Go binary linked with libc (this test binary,
+// through libseccomp's cgo), a syscall found behind a libc import is
+// labelled inferred:import, one at a Go syscall site inferred:go-site:
+// the reason follows the explanation, as --diff groups by reason.
+func TestInferCgoReasons(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ef, err := elf.Open(self); err != nil {
+		t.Fatal(err)
+	} else if libs, _ := ef.ImportedLibraries(); len(libs) == 0 {
+		ef.Close()
+		t.Skip("this test binary is not linked with libc (built without cgo)")
+	} else {
+		ef.Close()
+	}
+	_, rep, err := Synthesize([]*recording.Recording{goRecording(t)}, Policy{Infer: InferAll, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var imports, sites int
+	for _, e := range rep.Syscalls {
+		if e.Reason != ReasonImport && e.Reason != ReasonGoSite || len(e.Via) == 0 {
+			continue
+		}
+		site := strings.Contains(e.Via[0], ": syscall site in ") || strings.Contains(e.Via[0], " call site in ")
+		switch {
+		case e.Reason == ReasonGoSite && !site:
+			t.Errorf("%s: %s via %q, not a site in the Go code", e.Name, e.Reason, e.Via)
+		case e.Reason == ReasonImport && site && strings.HasPrefix(e.Via[0], filepath.Base(self)+":"):
+			t.Errorf("%s: %s via %q, a site in the Go code", e.Name, e.Reason, e.Via)
+		case e.Reason == ReasonImport:
+			imports++
+		default:
+			sites++
+		}
+	}
+	if imports == 0 || sites == 0 {
+		t.Errorf("%d names inferred from imports, %d from Go sites: want both", imports, sites)
 	}
 }
