@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/pflag"
 
@@ -35,6 +36,10 @@ type recordFlags struct {
 	// scripts/measure-runtime-baseline (tracer.Config.FilteredOnly).
 	underSeccomp bool
 	fs           *pflag.FlagSet // to tell a --deny given from the default
+	// stdout is where CMD's standard output goes; nil is seccompgen's
+	// own. A command that writes a document to its stdout sends CMD's to
+	// stderr instead, so the document stays whole.
+	stdout *os.File
 }
 
 func (f *recordFlags) register(fs *pflag.FlagSet) {
@@ -154,7 +159,10 @@ type traced struct {
 	// it ran, for inference; the caller closes them.
 	files  *tracer.Files
 	status int
-	err    error
+	// stoppedBy is the signal sent to seccompgen and passed on that
+	// stopped CMD (workload.Forwarder.StoppedBy), or 0.
+	stoppedBy syscall.Signal
+	err       error
 }
 
 // trace runs args under the tracer with stdio passed through and returns
@@ -165,7 +173,11 @@ func (f *recordFlags) trace(args []string) traced {
 		return traced{status: status, err: err}
 	}
 	env := os.Environ()
-	w := tracer.Workload{Path: path, Args: args, Files: []*os.File{os.Stdin, os.Stdout, os.Stderr}}
+	stdout := os.Stdout
+	if f.stdout != nil {
+		stdout = f.stdout
+	}
+	w := tracer.Workload{Path: path, Args: args, Files: []*os.File{os.Stdin, stdout, os.Stderr}}
 	if f.user != "" {
 		cred, uenv, err := workload.LookupUser(f.user)
 		if err != nil {
@@ -190,7 +202,8 @@ func (f *recordFlags) trace(args []string) traced {
 	if err != nil {
 		return traced{status: exitFailure, err: err}
 	}
-	return traced{rec: rec, files: t.Files(), status: rec.Exit.Status()}
+	stop, _ := fwd.StoppedBy(rec.Exit.Status())
+	return traced{rec: rec, files: t.Files(), status: rec.Exit.Status(), stoppedBy: stop}
 }
 
 var cmdRecord = &command{
