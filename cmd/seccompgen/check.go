@@ -64,7 +64,7 @@ the JSON verdict to FILE and leaves CMD's stdout alone; "-" (or any name of
 seccompgen's stdout) is stdout, and CMD's stdout then goes to stderr too.`,
 	Example: `	seccompgen check --profile seccomp/app.json -- ./app --selftest
 	seccompgen check --profile seccomp/app.json --update -- ./app --selftest
-	seccompgen check --format json --profile seccomp/app.json -- make integration-test > verdict.json
+	seccompgen check --format json --profile seccomp/app.json -- make integration-test
 	seccompgen check --json verdict.json --profile seccomp/app.json -- ./server --port 8080`,
 	UsageExit: exitTrouble,
 	AddFlags:  checkOpts.register,

@@ -220,7 +220,10 @@ the code can reach besides (--infer): default action ERRNO(ENOSYS; see
 the syscalls used, and one ERRNO(EPERM) rule with the explicit denies.
 
 CMD's standard input, output and error pass through untouched, and so does
-every other descriptor seccompgen inherited, at its own number. SIGINT,
+every other descriptor seccompgen inherited, at its own number; but when
+the profile (or --report, --save-recording) goes to seccompgen's stdout (no
+-o, -o -), CMD's stdout goes to stderr, so that stdout carries the profile
+alone. SIGINT,
 SIGTERM, SIGHUP and SIGQUIT sent to seccompgen are forwarded to CMD (a
 stopped target is continued); a ^C typed on the terminal reaches CMD once,
 from the terminal. The profile is still written for what ran (see
@@ -296,7 +299,7 @@ type recordCmdFlags struct {
 var recordOpts recordCmdFlags
 
 func (f *recordCmdFlags) register(fs *pflag.FlagSet) {
-	fs.StringVarP(&f.output, "output", "o", "", "write the profile to `FILE` (\"-\" or unset: stdout)")
+	fs.StringVarP(&f.output, "output", "o", "", "write the profile to `FILE` (\"-\" or unset: stdout; CMD's stdout then goes to stderr)")
 	fs.StringVar(&f.reportPath, "report", "", "write a JSON report to `FILE`: every syscall with count, ABI, first pid/comm and why it is in; the executables and libraries the tree ran")
 	fs.StringVar(&f.recPath, "save-recording", "", "also save the raw recording to `FILE`")
 	fs.BoolVar(&f.diff, "diff", false, "print how the profile compares with Docker's default profile to stderr")
@@ -323,6 +326,10 @@ func (f *recordCmdFlags) run(c *command, args []string) int {
 	}
 	if err := outfile.Prepare(outs.profile, outs.report, outs.rec); err != nil {
 		return outputError(c, err)
+	}
+	if outs.profile.Shares(os.Stdout) || outs.report.Shares(os.Stdout) || outs.rec.Shares(os.Stdout) {
+		// CMD's output would be mixed into the document.
+		f.rf.stdout = os.Stderr
 	}
 	tr := f.rf.trace(args)
 	if tr.err != nil {
