@@ -26,7 +26,7 @@ func TestComplainArgs(t *testing.T) {
 
 	// The run the profile was recorded from: nothing to complain about.
 	r := seccompgen(t, "run", "--complain", "--profile", prof, "--", netlink)
-	if want := "seccompgen run: " + prof + " would deny nothing CMD did ("; r.status != 0 || !regexp.MustCompile("^" + regexp.QuoteMeta(want) + `[0-9]+ distinct syscalls\)\n$`).MatchString(r.stderr) {
+	if want := "seccompgen run: " + prof + " would deny nothing CMD did ("; r.status != 0 || !regexp.MustCompile("^"+regexp.QuoteMeta(want)+`[0-9]+ distinct syscalls\)\n$`).MatchString(r.stderr) {
 		t.Errorf("complain, AF_INET only: status %d, stderr:\n%s", r.status, r.stderr)
 	}
 
