@@ -223,10 +223,9 @@ CMD's standard input, output and error pass through untouched, and so does
 every other descriptor seccompgen inherited, at its own number; but when
 the profile (or --report, --save-recording) goes to seccompgen's stdout (no
 -o, -o -), CMD's stdout goes to stderr, so that stdout carries the profile
-alone. SIGINT,
-SIGTERM, SIGHUP and SIGQUIT sent to seccompgen are forwarded to CMD (a
-stopped target is continued); a ^C typed on the terminal reaches CMD once,
-from the terminal. The profile is still written for what ran (see
+alone. SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to seccompgen are forwarded
+to CMD (a stopped target is continued); a ^C typed on the terminal reaches
+CMD once, from the terminal. The profile is still written for what ran (see
 docs/signals.md). The exit status is CMD's own (128+N if a signal N
 killed it); 125 if seccompgen failed, 126 if CMD cannot be run, 127 if it is
 not found.
