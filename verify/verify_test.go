@@ -270,7 +270,7 @@ func TestComplainGolden(t *testing.T) {
 			{ABI: recording.X86_64, Nr: 56, Name: "clone", Index: 0, Value: 0, Count: 1},
 			{ABI: recording.X86_64, Nr: 56, Name: "clone", Index: 0, Value: 0x40000000, Count: 2},
 		}},
-		{"args allowed", []recording.Syscall{sys(recording.X86_64, "socket"), sys(recording.X86_64, "clone")}, []recording.ArgValue{
+		{"args-allowed", []recording.Syscall{sys(recording.X86_64, "socket"), sys(recording.X86_64, "clone")}, []recording.ArgValue{
 			{ABI: recording.X86_64, Nr: 41, Name: "socket", Index: 0, Value: 1, Count: 3},
 			{ABI: recording.X86_64, Nr: 56, Name: "clone", Index: 0, Value: 0, Count: 3},
 		}},
