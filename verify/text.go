@@ -24,9 +24,13 @@ type CheckReport struct {
 	// under argument conditions whose values were not recorded.
 	Unchecked []string `json:"unchecked,omitempty"`
 	// Status is CMD's exit status.
-	Status   int    `json:"status"`
-	ExitCode int    `json:"exit_code"`
-	Message  string `json:"message"`
+	Status int `json:"status"`
+	// StoppedBy names the signal (SIGTERM, SIGINT, SIGHUP) sent to
+	// seccompgen and forwarded that stopped CMD, when one did: a stop,
+	// not a failure.
+	StoppedBy string `json:"stopped_by,omitempty"`
+	ExitCode  int    `json:"exit_code"`
+	Message   string `json:"message"`
 }
 
 // NewCheckReport is the document for the profile at path before anything
@@ -117,7 +121,7 @@ func (r Result) ComplainText(name string, distinct int) string {
 		for i, f := range r.Unchecked {
 			lines[i] = complainLine(f)
 		}
-		fmt.Fprintf(&msg, "seccompgen run: %s allows these only under argument conditions, which the tracer does not check:\n%s\n", name, strings.Join(lines, "\n"))
+		fmt.Fprintf(&msg, "seccompgen run: %s allows these only under argument conditions on values the tracer does not record, so they went unchecked:\n%s\n", name, strings.Join(lines, "\n"))
 	}
 	if len(r.Refusals) == 0 {
 		fmt.Fprintf(&msg, "seccompgen run: %s would deny nothing CMD did (%d distinct syscalls)\n", name, distinct)
@@ -134,11 +138,37 @@ func (r Result) ComplainText(name string, distinct int) string {
 
 func complainLine(f Refusal) string {
 	e := f.Entry
-	line := fmt.Sprintf("  %s (%s): %d call(s), first by pid %d (%s)", e.Name, e.ABI, e.Count, e.FirstPID, recording.Printable(e.FirstComm))
-	if f.Kind == ABINotAdmitted {
+	e.Args = nil
+	line := "  " + Describe(e)
+	switch f.Kind {
+	case ABINotAdmitted:
 		line += ": the profile does not admit the " + string(e.ABI) + " ABI"
+	case ArgRefused:
+		line += ": its argument conditions refuse " + refusedValues(f.Entry.Args)
 	}
 	return line
+}
+
+// refusedValues says which argument values were refused: "arg0 = 16",
+// "arg0 in {2, 10}", "arg0 & 0x7e020080 = 0x40000000".
+func refusedValues(args []synth.ArgValues) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		arg := fmt.Sprintf("arg%d", a.Index)
+		if a.Mask != 0 {
+			arg += " & " + argNum(a.Mask)
+		}
+		vals := make([]string, len(a.Values))
+		for j, v := range a.Values {
+			vals[j] = argNum(v)
+		}
+		if len(vals) == 1 {
+			parts[i] = arg + " = " + vals[0]
+		} else {
+			parts[i] = arg + " in {" + strings.Join(vals, ", ") + "}"
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Describe is one line about an entry: name and ABI, who made it or why

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"sort"
 
@@ -210,15 +211,48 @@ func (k sets) drift(deny []string) []Drift {
 }
 
 // Needs turns what a recording saw into needs for Check: each syscall,
-// observed, with its count and first process; the recording's argument
-// values are not attached.
+// observed, with its count and first process, and the argument values the
+// recording has for it (RecordedArgs), which Check holds against the
+// profile's conditions.
 func Needs(rec *recording.Recording) []synth.Entry {
 	out := make([]synth.Entry, 0, len(rec.Syscalls))
 	for _, s := range rec.Syscalls {
 		out = append(out, synth.Entry{
 			Name: s.Name, ABI: s.ABI, Nr: s.Nr, Action: synth.Allow, Reason: synth.ReasonObserved,
 			Count: s.Count, FirstPID: s.FirstPID, FirstComm: s.FirstComm,
+			Args: RecordedArgs(rec, s.ABI, s.Nr),
 		})
+	}
+	return out
+}
+
+// RecordedArgs returns the values rec has for the arguments of syscall nr
+// of abi: one ArgValues per argument index, in index order, each with the
+// mask it was recorded under (recording.PinnedArgs) and its distinct
+// values sorted; nil when rec has none.
+func RecordedArgs(rec *recording.Recording, abi recording.ABI, nr int) []synth.ArgValues {
+	byIndex := map[int][]uint64{}
+	for _, a := range rec.Args {
+		if a.ABI == abi && a.Nr == nr {
+			byIndex[a.Index] = append(byIndex[a.Index], a.Value)
+		}
+	}
+	var out []synth.ArgValues
+	for _, i := range slices.Sorted(maps.Keys(byIndex)) {
+		var mask uint64
+		for _, p := range recording.PinnedArgs {
+			if p.ABI == abi && p.Nr == nr && p.Index == i {
+				mask = p.Mask
+			}
+		}
+		values := byIndex[i]
+		if mask != 0 {
+			for j := range values {
+				values[j] &= mask
+			}
+		}
+		slices.Sort(values)
+		out = append(out, synth.ArgValues{Index: i, Mask: mask, Values: slices.Compact(values)})
 	}
 	return out
 }

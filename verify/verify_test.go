@@ -183,10 +183,25 @@ func TestVerdictFails(t *testing.T) {
 
 func TestNeeds(t *testing.T) {
 	rec := &recording.Recording{
-		Syscalls: []recording.Syscall{{ABI: recording.X86_64, Nr: 1, Name: "write", Count: 2, FirstPID: 7, FirstComm: "sh"}},
-		Args:     []recording.ArgValue{{ABI: recording.X86_64, Nr: 41, Name: "socket", Value: 2, Count: 1}},
+		Syscalls: []recording.Syscall{
+			{ABI: recording.X86_64, Nr: 1, Name: "write", Count: 2, FirstPID: 7, FirstComm: "sh"},
+			{ABI: recording.X86_64, Nr: 41, Name: "socket", Count: 3, FirstPID: 7, FirstComm: "sh"},
+			{ABI: recording.X86_64, Nr: 56, Name: "clone", Count: 1, FirstPID: 7, FirstComm: "sh"},
+		},
+		Args: []recording.ArgValue{
+			{ABI: recording.X86_64, Nr: 41, Name: "socket", Index: 0, Value: 16, Count: 1},
+			{ABI: recording.X86_64, Nr: 41, Name: "socket", Index: 0, Value: 2, Count: 2},
+			{ABI: recording.I386, Nr: 41, Name: "nr:41", Index: 0, Value: 5, Count: 1},
+			{ABI: recording.X86_64, Nr: 56, Name: "clone", Index: 0, Value: 0x10000000, Count: 1},
+		},
 	}
-	want := []synth.Entry{{Name: "write", ABI: recording.X86_64, Nr: 1, Action: synth.Allow, Reason: synth.ReasonObserved, Count: 2, FirstPID: 7, FirstComm: "sh"}}
+	want := []synth.Entry{
+		{Name: "write", ABI: recording.X86_64, Nr: 1, Action: synth.Allow, Reason: synth.ReasonObserved, Count: 2, FirstPID: 7, FirstComm: "sh"},
+		{Name: "socket", ABI: recording.X86_64, Nr: 41, Action: synth.Allow, Reason: synth.ReasonObserved, Count: 3, FirstPID: 7, FirstComm: "sh",
+			Args: []synth.ArgValues{{Index: 0, Values: []uint64{2, 16}}}},
+		{Name: "clone", ABI: recording.X86_64, Nr: 56, Action: synth.Allow, Reason: synth.ReasonObserved, Count: 1, FirstPID: 7, FirstComm: "sh",
+			Args: []synth.ArgValues{{Index: 0, Mask: recording.CloneNamespaceFlags, Values: []uint64{0x10000000}}}},
+	}
 	if diff := cmp.Diff(want, Needs(rec)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -238,16 +253,31 @@ func TestComplainGolden(t *testing.T) {
 	tests := []struct {
 		name     string
 		syscalls []recording.Syscall
+		args     []recording.ArgValue
 	}{
 		{"denies", []recording.Syscall{
 			sys(recording.X86_64, "read"), sys(recording.X86_64, "socket"), sys(recording.X86_64, "openat"),
 			sys(recording.X86_64, "clone"), sys(recording.I386, "write"), sys(recording.X86_64, "bpf"),
+		}, nil},
+		{"nothing", []recording.Syscall{sys(recording.X86_64, "read"), sys(recording.X86_64, "write")}, nil},
+		// With the arguments recorded: only the values the conditions
+		// refuse are complaints, each with its value.
+		{"args", []recording.Syscall{
+			sys(recording.X86_64, "read"), sys(recording.X86_64, "socket"), sys(recording.X86_64, "clone"), sys(recording.X86_64, "openat"),
+		}, []recording.ArgValue{
+			{ABI: recording.X86_64, Nr: 41, Name: "socket", Index: 0, Value: 1, Count: 1},
+			{ABI: recording.X86_64, Nr: 41, Name: "socket", Index: 0, Value: 16, Count: 2},
+			{ABI: recording.X86_64, Nr: 56, Name: "clone", Index: 0, Value: 0, Count: 1},
+			{ABI: recording.X86_64, Nr: 56, Name: "clone", Index: 0, Value: 0x40000000, Count: 2},
 		}},
-		{"nothing", []recording.Syscall{sys(recording.X86_64, "read"), sys(recording.X86_64, "write")}},
+		{"args-allowed", []recording.Syscall{sys(recording.X86_64, "socket"), sys(recording.X86_64, "clone")}, []recording.ArgValue{
+			{ABI: recording.X86_64, Nr: 41, Name: "socket", Index: 0, Value: 1, Count: 3},
+			{ABI: recording.X86_64, Nr: 56, Name: "clone", Index: 0, Value: 0, Count: 3},
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := &recording.Recording{Syscalls: tc.syscalls}
+			rec := &recording.Recording{Syscalls: tc.syscalls, Args: tc.args}
 			r := Check(profile(t), Needs(rec), Options{})
 			golden.Check(t, "complain-"+tc.name+".txt", []byte(r.ComplainText("app.json", len(rec.Syscalls))))
 		})

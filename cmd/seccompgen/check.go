@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 
 	"github.com/spf13/pflag"
+	"golang.org/x/sys/unix"
 
 	"github.com/seccompgen/seccompgen/internal/outfile"
 	"github.com/seccompgen/seccompgen/profiles"
@@ -22,7 +24,7 @@ type checkResult = verify.CheckReport
 
 var cmdCheck = &command{
 	Name:      "check",
-	UsageLine: "check --profile FILE [--update] [--strict] [--allow-failure] [--format text|json] [record flags] -- CMD [ARG...]",
+	UsageLine: "check --profile FILE [--update] [--strict] [--allow-failure] [--format text|json] [--json FILE] [record flags] -- CMD [ARG...]",
 	Short:     "record CMD and compare with a checked-in profile: the CI drift check",
 	Long: `
 Check records CMD exactly as record would (same flags), synthesizes the
@@ -45,10 +47,25 @@ conditions refuse is a break; conditions it cannot check are named.
 --update rewrites FILE with the profile this run needs (canonical form,
 atomically) and exits 0. A CMD that fails (non-zero status) makes check exit
 2 unless --allow-failure: a broken test command must not pass as in sync.
-Other trouble (no FILE, a bad FILE, no privileges for the tracer) exits 2.`,
+Other trouble (no FILE, a bad FILE, no privileges for the tracer) exits 2.
+
+A CMD stopped by SIGTERM, SIGINT or SIGHUP sent to seccompgen (and
+forwarded to it), the way CI stops a server, has not failed: check compares
+what it did until then and says it was stopped. That holds when the signal
+killed CMD and when CMD exited 128+N itself after getting signal N (as a
+shell script or a JVM does). A CMD killed by a signal nobody sent to
+seccompgen (SIGSEGV, a SIGTERM sent straight to it), or by SIGQUIT, failed.
+
+The verdict never shares a stream with CMD's output. The text goes to
+stderr. --format json writes the JSON verdict to stdout instead and sends
+CMD's stdout to stderr, so stdout carries the JSON alone (seccompgen check
+--format json ... | jq works whatever CMD prints). --json FILE also writes
+the JSON verdict to FILE and leaves CMD's stdout alone; "-" (or any name of
+seccompgen's stdout) is stdout, and CMD's stdout then goes to stderr too.`,
 	Example: `	seccompgen check --profile seccomp/app.json -- ./app --selftest
 	seccompgen check --profile seccomp/app.json --update -- ./app --selftest
-	seccompgen check --format json --profile seccomp/app.json -- make integration-test`,
+	seccompgen check --format json --profile seccomp/app.json -- make integration-test
+	seccompgen check --json verdict.json --profile seccomp/app.json -- ./server --port 8080`,
 	UsageExit: exitTrouble,
 	AddFlags:  checkOpts.register,
 	Run:       checkOpts.run,
@@ -63,6 +80,7 @@ type checkFlags struct {
 	strict       bool
 	allowFailure bool
 	format       string
+	jsonPath     string
 }
 
 var checkOpts checkFlags
@@ -72,7 +90,8 @@ func (f *checkFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.update, "update", false, "rewrite FILE with the profile this run needs and exit 0")
 	fs.BoolVar(&f.strict, "strict", false, "fail (exit 1) when FILE allows more than the run needed")
 	fs.BoolVar(&f.allowFailure, "allow-failure", false, "compare even when CMD exits non-zero")
-	fs.StringVar(&f.format, "format", "text", "output: text or json")
+	fs.StringVar(&f.format, "format", "text", "output: text (on stderr) or json (on stdout; CMD's stdout then goes to stderr)")
+	fs.StringVar(&f.jsonPath, "json", "", "also write the JSON verdict to `FILE` (\"-\": stdout; CMD's stdout then goes to stderr)")
 	f.rf.register(fs)
 }
 
@@ -93,14 +112,58 @@ func (f *checkFlags) run(c *command, args []string) int {
 	if err != nil {
 		return usageError(c, "%v", err)
 	}
+	jsonOut := &outfile.File{Flag: "--json", Path: f.jsonPath}
+	if err := outfile.Prepare(jsonOut); err != nil {
+		return outputError(c, err)
+	}
+	if err := f.apart(jsonOut); err != nil {
+		return usageError(c, "%v", err)
+	}
 	res := f.check(pol, args)
+	data, _ := json.MarshalIndent(res, "", "  ")
+	data = append(data, '\n')
+	status := res.ExitCode
 	if f.format == "json" {
-		data, _ := json.MarshalIndent(res, "", "  ")
-		os.Stdout.Write(append(data, '\n'))
+		os.Stdout.Write(data)
 	} else if res.Message != "" {
 		fmt.Fprint(os.Stderr, res.Message)
 	}
-	return res.ExitCode
+	if jsonOut.Used() && !(f.format == "json" && jsonOut.Shares(os.Stdout)) {
+		if err := jsonOut.Write(data); err != nil {
+			fmt.Fprintf(os.Stderr, "seccompgen check: the JSON verdict was NOT written: %v\n", err)
+			status = exitTrouble
+		}
+	}
+	return status
+}
+
+// apart keeps the JSON verdict apart from CMD's output: when it goes to
+// seccompgen's stdout, CMD's stdout goes to stderr. A --json FILE that is
+// seccompgen's stderr alone (where CMD's errors go) or the profile is
+// refused.
+func (f *checkFlags) apart(jsonOut *outfile.File) error {
+	if jsonOut.Shares(os.Stderr) && !jsonOut.Shares(os.Stdout) {
+		return fmt.Errorf("--json %s is seccompgen's stderr, where CMD's errors go too: give a file, or - for stdout", f.jsonPath)
+	}
+	if jsonOut.Used() && sameFile(f.jsonPath, f.profilePath) {
+		return fmt.Errorf("--json %s and --profile %s are the same file: give the verdict its own", f.jsonPath, f.profilePath)
+	}
+	if f.format == "json" || jsonOut.Shares(os.Stdout) {
+		f.rf.stdout = os.Stderr
+	}
+	return nil
+}
+
+// sameFile reports whether paths a and b name the same file, existing or
+// not.
+func sameFile(a, b string) bool {
+	if fa, err := os.Stat(a); err == nil {
+		fb, err := os.Stat(b)
+		return err == nil && os.SameFile(fa, fb)
+	}
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && absA == absB
 }
 
 // check records args, synthesizes the profile the run needs and compares
@@ -116,7 +179,11 @@ func (f *checkFlags) check(pol synth.Policy, args []string) checkResult {
 		return checkFailed(res, tr.err)
 	}
 	res.Status = tr.status
-	if tr.status != 0 && !f.allowFailure {
+	stopped := ""
+	if tr.stoppedBy != 0 {
+		res.StoppedBy = unix.SignalName(tr.stoppedBy)
+		stopped = stoppedNote(args[0], tr)
+	} else if tr.status != 0 && !f.allowFailure {
 		return checkFailed(res, fmt.Errorf("%s exited with status %d: a failing command cannot vouch for a profile; fix it, or pass --allow-failure", args[0], tr.status))
 	}
 	defer tr.files.Close()
@@ -129,15 +196,26 @@ func (f *checkFlags) check(pol synth.Policy, args []string) checkResult {
 			return checkFailed(res, err)
 		}
 		res.Verdict = verify.InSync
-		res.Message = fmt.Sprintf("seccompgen check: updated %s (%d syscalls allowed)\n", f.profilePath, len(got.Allowed()))
+		res.Message = stopped + fmt.Sprintf("seccompgen check: updated %s (%d syscalls allowed)\n", f.profilePath, len(got.Allowed()))
 		return res
 	}
 	r := verify.Check(want, runNeeds(tr.rec, rep), verify.Options{Needed: got.Allowed(), Deny: pol.Deny})
 	r.Report(&res)
+	res.Message = stopped + res.Message
 	if res.Verdict.Fails(f.strict) {
 		res.ExitCode = exitDiffers
 	}
 	return res
+}
+
+// stoppedNote says that CMD was stopped by the signal seccompgen
+// forwarded, and how it ended.
+func stoppedNote(cmd string, tr traced) string {
+	name := unix.SignalName(tr.stoppedBy)
+	if tr.rec.Exit.Signal != 0 {
+		return fmt.Sprintf("seccompgen check: %s was stopped by %s, sent to seccompgen and forwarded: comparing what it did until then\n", cmd, name)
+	}
+	return fmt.Sprintf("seccompgen check: %s exited with status %d after %s was sent to seccompgen and forwarded: taken as stopped by it (128+%d, as a shell exits on a signal it handled); comparing what it did until then\n", cmd, tr.status, name, int(tr.stoppedBy))
 }
 
 // checkFailed is res for trouble: err, exit 2.

@@ -6,6 +6,7 @@ import (
 	"github.com/seccompgen/seccompgen/profiles"
 	"github.com/seccompgen/seccompgen/recording"
 	"github.com/seccompgen/seccompgen/synth"
+	"github.com/seccompgen/seccompgen/verify"
 )
 
 // pinnableConditions returns the syscalls prof allows only under argument
@@ -24,24 +25,5 @@ func pinnableConditions(prof *profiles.Profile) []string {
 // observedArgs returns the argument values rec has for e's syscall, as the
 // report of an --args synthesis lists them, or nil when it has none.
 func observedArgs(rec *recording.Recording, e synth.Entry) []synth.ArgValues {
-	i := slices.IndexFunc(recording.PinnedArgs, func(p recording.PinnedArg) bool { return p.ABI == e.ABI && p.Name == e.Name })
-	if i < 0 {
-		return nil
-	}
-	pa := recording.PinnedArgs[i]
-	keep := ^uint64(0)
-	if pa.Mask != 0 {
-		keep = pa.Mask
-	}
-	var values []uint64
-	for _, a := range rec.Args {
-		if a.ABI == pa.ABI && a.Nr == pa.Nr && a.Index == pa.Index {
-			values = append(values, a.Value&keep)
-		}
-	}
-	if len(values) == 0 {
-		return nil
-	}
-	slices.Sort(values)
-	return []synth.ArgValues{{Index: pa.Index, Mask: pa.Mask, Values: slices.Compact(values)}}
+	return verify.RecordedArgs(rec, e.ABI, e.Nr)
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/pflag"
 
@@ -35,6 +36,10 @@ type recordFlags struct {
 	// scripts/measure-runtime-baseline (tracer.Config.FilteredOnly).
 	underSeccomp bool
 	fs           *pflag.FlagSet // to tell a --deny given from the default
+	// stdout is where CMD's standard output goes; nil is seccompgen's
+	// own. A command that writes a document to its stdout sends CMD's to
+	// stderr instead, so the document stays whole.
+	stdout *os.File
 }
 
 func (f *recordFlags) register(fs *pflag.FlagSet) {
@@ -154,7 +159,10 @@ type traced struct {
 	// it ran, for inference; the caller closes them.
 	files  *tracer.Files
 	status int
-	err    error
+	// stoppedBy is the signal sent to seccompgen and passed on that
+	// stopped CMD (workload.Forwarder.StoppedBy), or 0.
+	stoppedBy syscall.Signal
+	err       error
 }
 
 // trace runs args under the tracer with stdio passed through and returns
@@ -165,7 +173,11 @@ func (f *recordFlags) trace(args []string) traced {
 		return traced{status: status, err: err}
 	}
 	env := os.Environ()
-	w := tracer.Workload{Path: path, Args: args, Files: []*os.File{os.Stdin, os.Stdout, os.Stderr}}
+	stdout := os.Stdout
+	if f.stdout != nil {
+		stdout = f.stdout
+	}
+	w := tracer.Workload{Path: path, Args: args, Files: []*os.File{os.Stdin, stdout, os.Stderr}}
 	if f.user != "" {
 		cred, uenv, err := workload.LookupUser(f.user)
 		if err != nil {
@@ -190,7 +202,8 @@ func (f *recordFlags) trace(args []string) traced {
 	if err != nil {
 		return traced{status: exitFailure, err: err}
 	}
-	return traced{rec: rec, files: t.Files(), status: rec.Exit.Status()}
+	stop, _ := fwd.StoppedBy(rec.Exit.Status())
+	return traced{rec: rec, files: t.Files(), status: rec.Exit.Status(), stoppedBy: stop}
 }
 
 var cmdRecord = &command{
@@ -207,10 +220,12 @@ the code can reach besides (--infer): default action ERRNO(ENOSYS; see
 the syscalls used, and one ERRNO(EPERM) rule with the explicit denies.
 
 CMD's standard input, output and error pass through untouched, and so does
-every other descriptor seccompgen inherited, at its own number. SIGINT,
-SIGTERM, SIGHUP and SIGQUIT sent to seccompgen are forwarded to CMD (a
-stopped target is continued); a ^C typed on the terminal reaches CMD once,
-from the terminal. The profile is still written for what ran (see
+every other descriptor seccompgen inherited, at its own number; but when
+the profile (or --report, --save-recording) goes to seccompgen's stdout (no
+-o, -o -), CMD's stdout goes to stderr, so that stdout carries the profile
+alone. SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to seccompgen are forwarded
+to CMD (a stopped target is continued); a ^C typed on the terminal reaches
+CMD once, from the terminal. The profile is still written for what ran (see
 docs/signals.md). The exit status is CMD's own (128+N if a signal N
 killed it); 125 if seccompgen failed, 126 if CMD cannot be run, 127 if it is
 not found.
@@ -283,7 +298,7 @@ type recordCmdFlags struct {
 var recordOpts recordCmdFlags
 
 func (f *recordCmdFlags) register(fs *pflag.FlagSet) {
-	fs.StringVarP(&f.output, "output", "o", "", "write the profile to `FILE` (\"-\" or unset: stdout)")
+	fs.StringVarP(&f.output, "output", "o", "", "write the profile to `FILE` (\"-\" or unset: stdout; CMD's stdout then goes to stderr)")
 	fs.StringVar(&f.reportPath, "report", "", "write a JSON report to `FILE`: every syscall with count, ABI, first pid/comm and why it is in; the executables and libraries the tree ran")
 	fs.StringVar(&f.recPath, "save-recording", "", "also save the raw recording to `FILE`")
 	fs.BoolVar(&f.diff, "diff", false, "print how the profile compares with Docker's default profile to stderr")
@@ -310,6 +325,10 @@ func (f *recordCmdFlags) run(c *command, args []string) int {
 	}
 	if err := outfile.Prepare(outs.profile, outs.report, outs.rec); err != nil {
 		return outputError(c, err)
+	}
+	if outs.profile.Shares(os.Stdout) || outs.report.Shares(os.Stdout) || outs.rec.Shares(os.Stdout) {
+		// CMD's output would be mixed into the document.
+		f.rf.stdout = os.Stderr
 	}
 	tr := f.rf.trace(args)
 	if tr.err != nil {

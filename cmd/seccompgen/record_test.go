@@ -314,9 +314,10 @@ func TestRecordUser(t *testing.T) {
 	if !readProfile(t, prof).allowed()["execve"] {
 		t.Error("profile lacks execve")
 	}
+	// The profile goes to stdout, so CMD's stdout goes to stderr.
 	r = seccompgen(t, "record", "--user", "nobody:nogroup", "--", "/usr/bin/id", "-g")
-	if r.status != 0 || !strings.HasPrefix(r.stdout, "65534\n") {
-		t.Errorf("--user nobody:nogroup: status %d, stdout %q", r.status, r.stdout)
+	if r.status != 0 || !strings.HasPrefix(r.stderr, "65534\n") {
+		t.Errorf("--user nobody:nogroup: status %d, stderr %q", r.status, r.stderr)
 	}
 	// An explicit group replaces nobody's own (nogroup): it must not stay
 	// behind as a supplementary group.

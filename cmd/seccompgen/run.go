@@ -32,7 +32,11 @@ kernel's 4096 BPF instructions is refused.
 
 With --complain the profile logs instead of denying, CMD runs under the
 tracer, and seccompgen prints every syscall the profile would have denied,
-with count and first pid/comm. It then exits 1 if there was any, else with
+with count and first pid/comm. Where the profile allows socket, clone or
+personality only under argument conditions, their arguments are recorded
+(as record --args records them) and a value the conditions refuse is
+denied too, printed with the value ("socket (x86_64): ...: its argument
+conditions refuse arg0 = 16"). It then exits 1 if there was any, else with
 CMD's status. (The kernel runs seccomp before the tracer sees a syscall, so
 complain mode must not enforce: an enforcing filter would hide what it
 denies.) A syscall of an ABI the profile does not list (i386 through int
@@ -107,7 +111,10 @@ func runConfined(profilePath string, complain bool, args []string) (int, error) 
 	if !complain {
 		return enforce(l, fwd)
 	}
-	rec, err := traceLauncher(l, fwd)
+	// A profile that allows some syscalls only with certain argument
+	// values: record those values, as record --args does, so that a value
+	// the conditions refuse is a complaint like a name.
+	rec, err := traceLauncher(l, fwd, tracer.Config{Args: len(pinnableConditions(prof)) > 0})
 	if err != nil {
 		return exitFailure, err
 	}
@@ -160,8 +167,8 @@ func enforce(l *workload.Launcher, fwd *workload.Forwarder) (int, error) {
 
 // traceLauncher starts the launcher, which installs the logging filter,
 // under the tracer and returns what CMD did.
-func traceLauncher(l *workload.Launcher, fwd *workload.Forwarder) (*recording.Recording, error) {
-	t, err := tracer.New(tracer.Config{})
+func traceLauncher(l *workload.Launcher, fwd *workload.Forwarder, cfg tracer.Config) (*recording.Recording, error) {
+	t, err := tracer.New(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -180,6 +187,9 @@ func traceLauncher(l *workload.Launcher, fwd *workload.Forwarder) (*recording.Re
 // how many distinct syscalls that is.
 func complaints(w *os.File, prof *profiles.Profile, name string, rec *recording.Recording) int {
 	r := verify.Check(prof, verify.Needs(rec), verify.Options{})
+	if n := rec.Losses.ArgsDropped; n > 0 {
+		fmt.Fprintf(w, "seccompgen run: warning: %d argument value(s) were not recorded (the map of values was full): values %s's conditions refuse may be missing below\n", n, name)
+	}
 	fmt.Fprint(w, r.ComplainText(name, len(rec.Syscalls)))
 	return len(r.Refusals)
 }

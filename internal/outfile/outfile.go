@@ -312,3 +312,28 @@ func unwrapPath(err error) error {
 	}
 	return err
 }
+
+// Shares reports whether f, prepared, writes to the file std (a standard
+// stream) writes to: "-" or /dev/stdout for os.Stdout, /proc/self/fd/N
+// for a descriptor of std's, or the file std was redirected to. A caller
+// that starts a command uses it to keep a document it writes from being
+// mixed with the command's output. /dev/null is shared by no one.
+func (f *File) Shares(std *os.File) bool {
+	if !f.Used() {
+		return false
+	}
+	var a, b, null unix.Stat_t
+	if unix.Fstat(int(std.Fd()), &a) != nil {
+		return false
+	}
+	var err error
+	if f.fd >= 0 {
+		err = unix.Fstat(f.fd, &b)
+	} else {
+		err = unix.Stat(f.target, &b)
+	}
+	if err != nil || a.Dev != b.Dev || a.Ino != b.Ino {
+		return false
+	}
+	return unix.Stat(os.DevNull, &null) != nil || a.Dev != null.Dev || a.Ino != null.Ino
+}

@@ -239,3 +239,45 @@ func TestPrepareReadOnlyMount(t *testing.T) {
 		t.Errorf("Prepare = %v, want %s", err, want)
 	}
 }
+
+// TestShares: an output is known to share a standard stream by any name
+// that reaches its file, and /dev/null is shared by no one.
+func TestShares(t *testing.T) {
+	dir := t.TempDir()
+	stream, err := os.Create(filepath.Join(dir, "stream.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Close()
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	os.Symlink("stream.log", filepath.Join(dir, "link"))
+	for _, tc := range []struct {
+		name string
+		path string
+		std  *os.File
+		want bool
+	}{
+		{"the file itself", filepath.Join(dir, "stream.log"), stream, true},
+		{"through a symlink", filepath.Join(dir, "link"), stream, true},
+		{"its descriptor", "/proc/self/fd/" + strconv.Itoa(int(stream.Fd())), stream, true},
+		{"another file", filepath.Join(dir, "other.json"), stream, false},
+		{"- is stdout", "-", os.Stdout, true},
+		{"/dev/stdout is stdout", "/dev/stdout", os.Stdout, true},
+		{"/dev/null", os.DevNull, null, false},
+		{"unused", "", stream, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &File{Flag: "--json", Path: tc.path}
+			if err := Prepare(f); err != nil {
+				t.Fatal(err)
+			}
+			if got := f.Shares(tc.std); got != tc.want {
+				t.Errorf("Shares = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -67,6 +68,9 @@ type Forwarder struct {
 	stopFn func()
 	target chan target
 	done   chan struct{}
+
+	mu       sync.Mutex
+	received map[syscall.Signal]bool // what reached the workload, by StoppedBy
 }
 
 // target is where forwarded signals go: the workload's first process (its
@@ -105,6 +109,9 @@ func (f *Forwarder) loop() {
 	for {
 		select {
 		case e := <-f.events:
+			// Noted before it is sent: by the time the workload has died
+			// of it, StoppedBy knows.
+			f.note(e.sig)
 			if to == nil {
 				held = append(held, e)
 				continue
@@ -139,6 +146,43 @@ func mustSid() int {
 		return -1
 	}
 	return sid
+}
+
+func (f *Forwarder) note(sig syscall.Signal) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.received == nil {
+		f.received = map[syscall.Signal]bool{}
+	}
+	f.received[sig] = true
+}
+
+// stopSignals are the forwarded signals that ask a workload to stop.
+// SIGQUIT is not one: it asks for a core dump, which is a crash on
+// request, not an ordinary stop.
+var stopSignals = []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP}
+
+// StoppedBy returns the signal that stopped a workload which ended with
+// status (as ExitStatus gives it), when that was a stop signal (SIGTERM,
+// SIGINT, SIGHUP) sent to seccompgen and passed on to the workload: by
+// seccompgen, or by the terminal to both. Status 128+N counts whether
+// signal N killed the workload or it exited 128+N itself, as a shell
+// script or a JVM does when it stops on N. A signal nobody sent to
+// seccompgen (a SIGSEGV, a SIGTERM sent straight to the workload) is not
+// a stop.
+func (f *Forwarder) StoppedBy(status int) (syscall.Signal, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return stoppedBy(status, f.received)
+}
+
+func stoppedBy(status int, received map[syscall.Signal]bool) (syscall.Signal, bool) {
+	for _, s := range stopSignals {
+		if status == 128+int(s) && received[s] {
+			return s, true
+		}
+	}
+	return 0, false
 }
 
 // To starts delivering to send, for the workload whose first process is

@@ -30,3 +30,30 @@ func TestForwardable(t *testing.T) {
 		})
 	}
 }
+
+func TestStoppedBy(t *testing.T) {
+	term := map[syscall.Signal]bool{syscall.SIGTERM: true}
+	for _, tc := range []struct {
+		name     string
+		status   int
+		received map[syscall.Signal]bool
+		want     syscall.Signal
+	}{
+		{"killed by a forwarded SIGTERM", 128 + 15, term, syscall.SIGTERM},
+		{"killed by a forwarded SIGINT", 128 + 2, map[syscall.Signal]bool{syscall.SIGINT: true}, syscall.SIGINT},
+		{"killed by a forwarded SIGHUP", 128 + 1, map[syscall.Signal]bool{syscall.SIGHUP: true, syscall.SIGTERM: true}, syscall.SIGHUP},
+		{"SIGTERM nobody sent to seccompgen", 128 + 15, nil, 0},
+		{"SIGTERM, but SIGINT was forwarded", 128 + 15, map[syscall.Signal]bool{syscall.SIGINT: true}, 0},
+		{"SIGSEGV after a forwarded SIGTERM", 128 + 11, term, 0},
+		{"a forwarded SIGQUIT is no stop", 128 + 3, map[syscall.Signal]bool{syscall.SIGQUIT: true}, 0},
+		{"exit 1 after a forwarded SIGTERM", 1, term, 0},
+		{"exit 0", 0, term, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := stoppedBy(tc.status, tc.received)
+			if got != tc.want || ok != (tc.want != 0) {
+				t.Errorf("stoppedBy(%d, %v) = %v, %v; want %v", tc.status, tc.received, got, ok, tc.want)
+			}
+		})
+	}
+}
