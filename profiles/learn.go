@@ -90,6 +90,8 @@ func (p *Profile) WithAllowed(names map[string][]string) (*Profile, []Widening, 
 			}
 		}
 	}
-	slices.SortFunc(ws, func(a, b Widening) int { return archRank(specs.Arch("SCMP_ARCH_"+strings.ToUpper(a.Arch))) - archRank(specs.Arch("SCMP_ARCH_"+strings.ToUpper(b.Arch))) })
+	slices.SortFunc(ws, func(a, b Widening) int {
+		return archRank(specs.Arch("SCMP_ARCH_"+strings.ToUpper(a.Arch))) - archRank(specs.Arch("SCMP_ARCH_"+strings.ToUpper(b.Arch)))
+	})
 	return m, ws, nil
 }
