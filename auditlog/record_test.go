@@ -161,3 +161,50 @@ func TestReadLongLine(t *testing.T) {
 		t.Errorf("malformed: %v", l.Malformed[0].Err)
 	}
 }
+
+func TestFilter(t *testing.T) {
+	r := Record{Comm: "postgres: check", Exe: "/usr/lib/postgresql/16/bin/postgres"}
+	for _, tc := range []struct {
+		name string
+		f    Filter
+		want bool
+	}{
+		{"none", Filter{}, true},
+		{"exe", Filter{Exes: []string{"/usr/bin/x", r.Exe}}, true},
+		{"other exe", Filter{Exes: []string{"/usr/bin/postgres"}}, false},
+		{"comm", Filter{Comms: []string{"postgres: check"}}, true},
+		{"comm longer than the kernel keeps", Filter{Comms: []string{"postgres: checkpointer"}}, true},
+		{"other comm", Filter{Comms: []string{"postgres"}}, false},
+		{"exe and comm", Filter{Exes: []string{r.Exe}, Comms: []string{"x"}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.f.Match(r); got != tc.want {
+				t.Errorf("Match = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSyscalls(t *testing.T) {
+	recs := []Record{
+		{PID: 2, Comm: "b", Arch: ArchI386, Syscall: 64},
+		{PID: 1, Comm: "a", Arch: ArchX86_64, Syscall: 110},
+		{PID: 3, Comm: "c", Arch: ArchX86_64, Syscall: 110},
+		{PID: 4, Comm: "d", Arch: ArchX86_64, Syscall: 0x40000000 | 519},
+		{PID: 5, Comm: "e", Arch: ArchX86_64, Syscall: 4000},
+		{PID: 6, Comm: "f", Arch: 0xc00000b7, Syscall: 1},
+	}
+	calls, foreign := Syscalls(recs)
+	want := []recording.Syscall{
+		{ABI: recording.X86_64, Nr: 110, Name: "getppid", Count: 2, FirstPID: 1, FirstComm: "a"},
+		{ABI: recording.X86_64, Nr: 4000, Name: "nr:4000", Count: 1, FirstPID: 5, FirstComm: "e"},
+		{ABI: recording.I386, Nr: 64, Name: "getppid", Count: 1, FirstPID: 2, FirstComm: "b"},
+		{ABI: recording.X32, Nr: 519, Name: "recvmsg", Count: 1, FirstPID: 4, FirstComm: "d"},
+	}
+	if diff := cmp.Diff(want, calls); diff != "" {
+		t.Errorf("syscalls (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]int{"c00000b7": 1}, foreign); diff != "" {
+		t.Errorf("foreign (-want +got):\n%s", diff)
+	}
+}
