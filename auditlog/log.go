@@ -25,19 +25,49 @@ type Log struct {
 	// Duplicates counts records whose audit(TIME:SERIAL) stamp an
 	// earlier record had (one event read from two logs): counted once.
 	Duplicates int
-	// Suppressed counts kernel messages the kernel itself said it
-	// dropped, or audit events it lost (kauditd_printk_skb: N callbacks
-	// suppressed; audit: audit_lost=N): the log is incomplete.
-	Suppressed int
+	// Suppressed are the kernel's own words that it dropped messages or
+	// lost audit events (kauditd_printk_skb: N callbacks suppressed;
+	// audit: audit_lost=N), in order: the log is incomplete there.
+	Suppressed []Suppressed
 	// Overwritten counts /dev/kmsg records overwritten before they were
 	// read.
 	Overwritten int
+
+	seen map[string]bool // the stamps of Records, the lines of Suppressed
+	file string          // being read, for Malformed
+}
+
+// Suppressed is one message of the kernel about what it dropped: N
+// messages or events, before it wrote this line, which came after the
+// first After records of Records.
+type Suppressed struct {
+	After, N int
+}
+
+// SuppressedSince adds up what the kernel said it dropped after the first
+// i records: what may be missing from the log from record i on.
+func (l *Log) SuppressedSince(i int) int {
+	n := 0
+	for _, s := range l.Suppressed {
+		if s.After > i {
+			n += s.N
+		}
+	}
+	return n
 }
 
 // Malformed is a line that looks like a seccomp record but is not one.
 type Malformed struct {
+	File string // as given; "" for Read's reader
 	Line int
 	Err  error
+}
+
+func (m Malformed) String() string {
+	if m.File == "" {
+		return fmt.Sprintf("line %d: %v", m.Line, m.Err)
+	}
+	return fmt.Sprintf("%s:%d: %v", m.File, m.Line, m.Err)
 }
 
 // maxLine bounds a line: a longer one is skipped (as malformed when it
@@ -47,19 +77,24 @@ const maxLine = 1 << 20
 // Read reads a log from r.
 func Read(r io.Reader) (*Log, error) {
 	l := &Log{}
-	seen := map[string]bool{}
+	return l, l.read(r)
+}
+
+func (l *Log) read(r io.Reader) error {
+	lineNo := 0
 	br := bufio.NewReaderSize(r, 64<<10)
 	for {
 		line, long, err := readLine(br)
 		if line == "" && err == io.EOF {
-			return l, nil
+			return nil
 		}
 		if err != nil && err != io.EOF {
-			return l, err
+			return err
 		}
-		l.add(line, long, seen)
+		lineNo++
+		l.add(lineNo, line, long)
 		if err == io.EOF {
-			return l, nil
+			return nil
 		}
 	}
 }
@@ -91,89 +126,105 @@ func readLine(br *bufio.Reader) (string, bool, error) {
 // and audit's own losses.
 var suppressed = regexp.MustCompile(`kauditd_printk_skb: (\d+) callbacks suppressed|audit: audit_lost=(\d+)`)
 
-func (l *Log) add(line string, long bool, seen map[string]bool) {
+func (l *Log) add(lineNo int, line string, long bool) {
+	if l.seen == nil {
+		l.seen = map[string]bool{}
+	}
 	l.Lines++
 	rec, err := Parse(line)
 	switch {
 	case errors.Is(err, errNotSeccomp):
 		l.Other++
-		if m := suppressed.FindStringSubmatch(line); m != nil {
+		if m := suppressed.FindStringSubmatch(line); m != nil && !l.seen[line] {
+			// A notice read twice (dmesg and journalctl -k) drops
+			// nothing more.
+			l.seen[line] = true
 			n, _ := strconv.Atoi(m[1] + m[2])
-			l.Suppressed += n
+			l.Suppressed = append(l.Suppressed, Suppressed{After: len(l.Records), N: n})
 		}
 	case long:
-		l.Malformed = append(l.Malformed, Malformed{l.Lines, fmt.Errorf("line longer than %d bytes", maxLine)})
+		l.Malformed = append(l.Malformed, Malformed{l.file, lineNo, fmt.Errorf("line longer than %d bytes", maxLine)})
 	case err != nil:
-		l.Malformed = append(l.Malformed, Malformed{l.Lines, err})
-	case rec.Serial != "" && seen[rec.Serial]:
+		l.Malformed = append(l.Malformed, Malformed{l.file, lineNo, err})
+	case rec.Serial != "" && l.seen[rec.Serial]:
 		l.Duplicates++
 	default:
 		if rec.Serial != "" {
-			seen[rec.Serial] = true
+			l.seen[rec.Serial] = true
 		}
 		l.Records = append(l.Records, rec)
 	}
 }
 
-// ReadFile reads the log at path: "-" is standard input; a character
-// device (/dev/kmsg) is read record by record, without waiting, up to the
-// newest record.
-func ReadFile(path string) (*Log, error) {
-	if path == "-" {
-		l, err := Read(os.Stdin)
-		if err != nil {
-			return l, fmt.Errorf("standard input: %w", err)
+// ReadFiles reads the logs at paths into one Log, a record in two of
+// them counted once. "-" is standard input; a character device
+// (/dev/kmsg) is read record by record, without waiting, up to the newest
+// record.
+func ReadFiles(paths ...string) (*Log, error) {
+	l := &Log{}
+	for _, p := range paths {
+		l.file = p
+		if err := l.readFile(p); err != nil {
+			return l, err
 		}
-		return l, nil
+	}
+	l.file = ""
+	return l, nil
+}
+
+func (l *Log) readFile(path string) error {
+	if path == "-" {
+		if err := l.read(os.Stdin); err != nil {
+			return fmt.Errorf("standard input: %w", err)
+		}
+		return nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if st.Mode()&os.ModeCharDevice != 0 {
-		return readKmsg(path)
+		return l.readKmsg(path)
 	}
 	if st.IsDir() {
-		return nil, fmt.Errorf("%s: is a directory; give a log file", path)
+		return fmt.Errorf("%s: is a directory; give a log file", path)
 	}
-	l, err := Read(f)
-	if err != nil {
-		return l, fmt.Errorf("%s: %w", path, err)
+	if err := l.read(f); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	return l, nil
+	return nil
 }
 
 // readKmsg reads /dev/kmsg from its oldest record to its newest: one read
 // returns one record; EAGAIN means there is no newer one yet, EPIPE that
 // the reader fell behind and records were overwritten.
-func readKmsg(path string) (*Log, error) {
+func (l *Log) readKmsg(path string) error {
 	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+		return &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	defer syscall.Close(fd)
-	l := &Log{}
-	seen := map[string]bool{}
 	buf := make([]byte, 64<<10)
+	lineNo := 0
 	for {
 		n, err := syscall.Read(fd, buf)
 		switch {
 		case err == syscall.EAGAIN:
-			return l, nil
+			return nil
 		case err == syscall.EPIPE:
 			l.Overwritten++
 			continue
 		case err == syscall.EINTR:
 			continue
 		case err != nil:
-			return l, &os.PathError{Op: "read", Path: path, Err: err}
+			return &os.PathError{Op: "read", Path: path, Err: err}
 		case n == 0:
-			return l, nil
+			return nil
 		}
 		// "PRIO,SEQ,USEC,FLAGS;MESSAGE\n", then continuation lines
 		// (" KEY=VALUE") that are no part of the message.
@@ -181,6 +232,7 @@ func readKmsg(path string) (*Log, error) {
 		if i := bytes.IndexByte(rec, '\n'); i >= 0 {
 			rec = rec[:i]
 		}
-		l.add(string(rec), false, seen)
+		lineNo++
+		l.add(lineNo, string(rec), false)
 	}
 }

@@ -139,8 +139,14 @@ func TestRead(t *testing.T) {
 	if diff := cmp.Diff([]uint64{110, 39}, got); diff != "" {
 		t.Errorf("records (-want +got):\n%s", diff)
 	}
-	if l.Lines != 8 || l.Other != 4 || l.Duplicates != 1 || l.Suppressed != 54 || len(l.Malformed) != 1 {
-		t.Errorf("lines %d other %d duplicates %d suppressed %d malformed %v; want 8 4 1 54 [line 5]", l.Lines, l.Other, l.Duplicates, l.Suppressed, l.Malformed)
+	if l.Lines != 8 || l.Other != 4 || l.Duplicates != 1 || len(l.Malformed) != 1 {
+		t.Errorf("lines %d other %d duplicates %d malformed %v; want 8 4 1 [line 5]", l.Lines, l.Other, l.Duplicates, l.Malformed)
+	}
+	if diff := cmp.Diff([]Suppressed{{After: 1, N: 51}, {After: 1, N: 3}}, l.Suppressed); diff != "" {
+		t.Errorf("suppressed (-want +got):\n%s", diff)
+	}
+	if n0, n1 := l.SuppressedSince(0), l.SuppressedSince(1); n0 != 54 || n1 != 0 {
+		t.Errorf("SuppressedSince(0), (1) = %d, %d; want 54, 0", n0, n1)
 	}
 	if len(l.Malformed) == 1 && (l.Malformed[0].Line != 5 || l.Malformed[0].Err.Error() != "no syscall, code field") {
 		t.Errorf("malformed %d: %v; want line 5: no syscall, code field", l.Malformed[0].Line, l.Malformed[0].Err)

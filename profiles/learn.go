@@ -95,3 +95,7 @@ func (p *Profile) WithAllowed(names map[string][]string) (*Profile, []Widening, 
 	})
 	return m, ws, nil
 }
+
+// DeniesByDefault reports whether p's default action refuses what no rule
+// names: an allowlist, which learning can add to.
+func (p *Profile) DeniesByDefault() bool { return !lets(p.spec.DefaultAction) }
