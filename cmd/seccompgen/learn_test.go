@@ -271,3 +271,33 @@ func TestLearnReportJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeLogMode: merge --log-mode writes the log-mode copy: the default
+// action and the explicit denies log, so the kernel reports what the denies
+// would hit too; an ENOSYS rule stays, since its callers fall back.
+func TestMergeLogMode(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "p.json")
+	const p = `{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":38,"architectures":["SCMP_ARCH_X86_64"],"syscalls":[
+{"names":["execve","read"],"action":"SCMP_ACT_ALLOW"},
+{"names":["clone3"],"action":"SCMP_ACT_ERRNO","errnoRet":38},
+{"names":["memfd_create"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}`
+	if err := os.WriteFile(in, []byte(p), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "log.json")
+	if r := seccompgen(t, "merge", "--log-mode", "-o", out, in); r.status != 0 {
+		t.Fatalf("exit %d\n%s", r.status, r.stderr)
+	}
+	got := readProfile(t, out)
+	if got.DefaultAction != "SCMP_ACT_LOG" || got.DefaultErrnoRet != nil {
+		t.Errorf("defaultAction %s, defaultErrnoRet %v; want SCMP_ACT_LOG and none", got.DefaultAction, got.DefaultErrnoRet)
+	}
+	want := map[string]bool{"memfd_create": true}
+	if diff := cmp.Diff(want, got.names("SCMP_ACT_LOG")); diff != "" {
+		t.Errorf("logged names (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]bool{"clone3": true}, got.denied()); diff != "" {
+		t.Errorf("ERRNO names (-want +got):\n%s", diff)
+	}
+}
