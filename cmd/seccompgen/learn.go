@@ -103,8 +103,14 @@ func (f *learnFlags) run(c *command, args []string) int {
 	case len(args) > 0:
 		return usageError(c, "unexpected argument %q: learn reads --from-log and --profile only", args[0])
 	}
-	if stdin := strings.Count(strings.Join(f.logs, "\x00")+"\x00", "-\x00"); stdin > 1 || (stdin == 1 && f.profilePath == "-") {
-		return usageError(c, "standard input (\"-\") can be read only once")
+	stdin := 0
+	for _, p := range f.logs {
+		if p == "-" {
+			stdin++
+		}
+	}
+	if stdin > 1 {
+		return usageError(c, "--from-log -: standard input can be read only once")
 	}
 	for _, p := range f.logs {
 		if err := outfile.CheckName("--from-log", p); err != nil {
