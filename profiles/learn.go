@@ -99,3 +99,25 @@ func (p *Profile) WithAllowed(names map[string][]string) (*Profile, []Widening, 
 // DeniesByDefault reports whether p's default action refuses what no rule
 // names: an allowlist, which learning can add to.
 func (p *Profile) DeniesByDefault() bool { return !lets(p.spec.DefaultAction) }
+
+// LogCopy is the log-mode copy of p to write to a file and deploy: LogMode,
+// and on x86_64 every x86 ABI listed. LogMode's logging of a syscall of an
+// architecture p does not list is no part of the OCI format: runc would
+// load the file with libseccomp's default, which kills the process at the
+// first i386 or x32 call. Listed, such a call reaches the rules: the
+// default logs it, a name p allows is let through, as it would be once
+// learn adds the ABI (every rule applies to every architecture).
+func (p *Profile) LogCopy() *Profile {
+	q := p.LogMode()
+	if nativeArch() != specs.ArchX86_64 {
+		return q
+	}
+	q.spec.Architectures = slices.Clone(q.spec.Architectures)
+	for _, a := range []specs.Arch{specs.ArchX86_64, specs.ArchX86, specs.ArchX32} {
+		if !slices.Contains(q.spec.Architectures, a) {
+			q.spec.Architectures = append(q.spec.Architectures, a)
+		}
+	}
+	q.canonicalize()
+	return q
+}

@@ -90,3 +90,23 @@ func compact(t *testing.T, data []byte) string {
 	}
 	return b.String()
 }
+
+// TestLogCopy: the copy written to a file lists every x86 ABI, so runc
+// logs an i386 or x32 call instead of killing the process; p is untouched.
+func TestLogCopy(t *testing.T) {
+	if nativeArch() != "SCMP_ARCH_X86_64" {
+		t.Skip("the copy lists the x86 ABIs on x86_64 only")
+	}
+	p, err := Generate(Spec{ABIs: []string{"x86_64"}, Allow: []string{"read", "execve"}, Deny: []string{"memfd_create"}, NoSys: []string{"clone3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := string(p.Bytes())
+	const want = `{"defaultAction":"SCMP_ACT_LOG","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_X32"],"syscalls":[{"names":["execve","read"],"action":"SCMP_ACT_ALLOW"},{"names":["clone3"],"action":"SCMP_ACT_ERRNO","errnoRet":38},{"names":["memfd_create"],"action":"SCMP_ACT_LOG"}]}`
+	if diff := cmp.Diff(want, compact(t, p.LogCopy().Bytes())); diff != "" {
+		t.Errorf("log copy (-want +got):\n%s", diff)
+	}
+	if got := string(p.Bytes()); got != before {
+		t.Errorf("LogCopy changed p:\n%s", got)
+	}
+}

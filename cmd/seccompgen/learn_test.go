@@ -300,4 +300,8 @@ func TestMergeLogMode(t *testing.T) {
 	if diff := cmp.Diff(map[string]bool{"clone3": true}, got.denied()); diff != "" {
 		t.Errorf("ERRNO names (-want +got):\n%s", diff)
 	}
+	// Listed, an i386 or x32 call is logged; unlisted, runc would kill.
+	if diff := cmp.Diff([]string{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}, got.Architectures); diff != "" {
+		t.Errorf("architectures (-want +got):\n%s", diff)
+	}
 }

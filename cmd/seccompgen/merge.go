@@ -40,7 +40,8 @@ skips it; --strict makes it an error. Builds without cgo skip this check.
 --log-mode writes the log-mode copy of the result, to deploy before
 enforcing it: what the profile would refuse, by its default action or by
 an explicit deny, is let through and logged (SCMP_ACT_LOG); ENOSYS rules
-stay, since their callers fall back. 'seccompgen learn' reads the kernel's
+stay, since their callers fall back. The copy lists every x86 ABI, so that
+an i386 or x32 call is logged, not killed for its architecture. 'seccompgen learn' reads the kernel's
 records back into the profile (docs/learn.md). Merging one profile with
 --log-mode converts it.
 
@@ -101,7 +102,7 @@ func (f *mergeFlags) run(c *command, args []string) int {
 		return fail(c, err)
 	}
 	if f.logMode {
-		m = m.LogMode()
+		m = m.LogCopy()
 	}
 	if err := dst.Write(m.Bytes()); err != nil {
 		return fail(c, err)

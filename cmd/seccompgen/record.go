@@ -355,7 +355,7 @@ func writeOutputs(rec *recording.Recording, files *tracer.Files, pol synth.Polic
 	prof, rep, synthErr := synthesize(rec, files, pol)
 	if synthErr == nil {
 		write(outs.profile, "profile", func() ([]byte, error) { return prof.Bytes(), nil })
-		write(outs.logProf, "log-mode profile", func() ([]byte, error) { return prof.LogMode().Bytes(), nil })
+		write(outs.logProf, "log-mode profile", func() ([]byte, error) { return prof.LogCopy().Bytes(), nil })
 		write(outs.report, "report", func() ([]byte, error) {
 			data, err := json.MarshalIndent(rep, "", "  ")
 			return append(data, '\n'), err
