@@ -105,7 +105,10 @@ func Learn(p *profiles.Profile, name string, calls []recording.Syscall, addArche
 			allow[string(c.ABI)] = append(allow[string(c.ABI)], c.Name)
 		case profiles.Allowed:
 			if newABI[c.ABI] {
+				// Allowed there now too, and logged there: no
+				// widening.
 				l.Added = append(l.Added, c)
+				allow[string(c.ABI)] = append(allow[string(c.ABI)], c.Name)
 			} else {
 				l.Already = append(l.Already, c)
 			}

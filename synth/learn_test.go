@@ -2,6 +2,7 @@ package synth
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -39,6 +40,7 @@ func TestLearn(t *testing.T) {
 		Reasons        map[string]string
 		DeniedButUsed  []string
 		Refused        bool
+		Widened        []string
 	}
 	sum := func(l *Learned) summary {
 		s := summary{Kept: map[string]profiles.Treatment{}, Reasons: map[string]string{}, Refused: l.Refused(), Allowed: l.Profile.Allowed()}
@@ -56,6 +58,9 @@ func TestLearn(t *testing.T) {
 		}
 		for _, e := range l.Report.DeniedButUsed {
 			s.DeniedButUsed = append(s.DeniedButUsed, e.Name)
+		}
+		for _, w := range l.Widenings {
+			s.Widened = append(s.Widened, w.Arch+":"+strings.Join(w.Names, ","))
 		}
 		return s
 	}
@@ -101,6 +106,8 @@ func TestLearn(t *testing.T) {
 				Kept:    map[string]profiles.Treatment{},
 				Allowed: []string{"execve", "getppid", "read"},
 				Reasons: map[string]string{"i386:read": "allow logged", "i386:getppid": "allow logged"},
+				// read was logged on i386; execve and socket (pinned) were not.
+				Widened: []string{"x86:execve,socket"},
 			},
 		},
 	} {
