@@ -34,6 +34,7 @@ type Log struct {
 	Overwritten int
 
 	seen map[string]bool // the stamps of Records, the lines of Suppressed
+	lost int             // the last audit_lost=N
 	file string          // being read, for Malformed
 }
 
@@ -140,7 +141,14 @@ func (l *Log) add(lineNo int, line string, long bool) {
 			// nothing more.
 			l.seen[line] = true
 			n, _ := strconv.Atoi(m[1] + m[2])
-			l.Suppressed = append(l.Suppressed, Suppressed{After: len(l.Records), N: n})
+			if m[2] != "" {
+				// audit_lost counts since boot: what is new is
+				// the rise since the last such line.
+				n, l.lost = n-l.lost, n
+			}
+			if n > 0 {
+				l.Suppressed = append(l.Suppressed, Suppressed{After: len(l.Records), N: n})
+			}
 		}
 	case long:
 		l.Malformed = append(l.Malformed, Malformed{l.file, lineNo, fmt.Errorf("line longer than %d bytes", maxLine)})

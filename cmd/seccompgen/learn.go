@@ -191,7 +191,7 @@ func (f *learnFlags) run(c *command, args []string) int {
 func logWarnings(l *auditlog.Log, first int) []string {
 	var out []string
 	if n := l.SuppressedSince(first); n > 0 {
-		out = append(out, fmt.Sprintf("the kernel dropped %d message(s) (\"callbacks suppressed\", \"audit_lost\"): without auditd, audit records reach the kernel log through printk's rate limit (kernel.printk_ratelimit_burst, 10 per 5 s): the log may lack syscalls. Learn from auditd's audit.log, or raise the limit and run the workload again", n))
+		out = append(out, fmt.Sprintf("the kernel dropped %d message(s) (\"callbacks suppressed\", \"audit_lost\"): without auditd, audit records reach the kernel log through printk's rate limit (kernel.printk_ratelimit_burst, 10 per 5 s): the log may lack syscalls. Learn from auditd's audit.log, or raise the limit while learning (sysctl -w kernel.printk_ratelimit_burst=1000) and run the workload again", n))
 	}
 	if l.Overwritten > 0 {
 		out = append(out, fmt.Sprintf("%d batch(es) of /dev/kmsg records were overwritten before they were read: the log may lack syscalls", l.Overwritten))
