@@ -138,17 +138,8 @@ func (f *learnFlags) run(c *command, args []string) int {
 	}
 	logName := strings.Join(f.logs, ", ")
 	filter := auditlog.Filter{Exes: f.exes, Comms: f.comms}
-	var recs []auditlog.Record
-	first := -1 // the first record learned from
-	for i, r := range log.Records {
-		if filter.Match(r) {
-			recs = append(recs, r)
-			if first < 0 {
-				first = i
-			}
-		}
-	}
-	warnings := logWarnings(log, max(first, 0))
+	recs, first := filtered(log, filter)
+	warnings := logWarnings(log, first)
 	for _, w := range warnings {
 		fmt.Fprintf(os.Stderr, "seccompgen learn: warning: %s\n", w)
 	}
@@ -184,6 +175,22 @@ func (f *learnFlags) run(c *command, args []string) int {
 		return exitDiffers
 	}
 	return 0
+}
+
+// filtered returns the records of l that pass f, and the index in
+// l.Records of the first (0 when none does).
+func filtered(l *auditlog.Log, f auditlog.Filter) ([]auditlog.Record, int) {
+	var recs []auditlog.Record
+	first := 0
+	for i, r := range l.Records {
+		if f.Match(r) {
+			if recs == nil {
+				first = i
+			}
+			recs = append(recs, r)
+		}
+	}
+	return recs, first
 }
 
 // logWarnings says what makes the log incomplete from its record first
