@@ -3,12 +3,14 @@ package auditlog
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -132,6 +134,7 @@ func (l *Log) add(lineNo int, line string, long bool) {
 		l.seen = map[string]bool{}
 	}
 	l.Lines++
+	line = journalMessage(line)
 	rec, err := Parse(line)
 	switch {
 	case errors.Is(err, errNotSeccomp):
@@ -243,4 +246,34 @@ func (l *Log) readKmsg(path string) error {
 		lineNo++
 		l.add(lineNo, string(rec), false)
 	}
+}
+
+// journalMessage returns the MESSAGE of a line of journalctl -o json (or
+// json-pretty's one-line cousin, -o json-seq without its RS), where the
+// record's quotes are JSON-escaped, and any other line as it is. journald
+// writes a MESSAGE that is not valid UTF-8 as an array of bytes.
+func journalMessage(line string) string {
+	t := strings.TrimLeft(line, "\x1e ")
+	if !strings.HasPrefix(t, "{") || !strings.Contains(t, `"MESSAGE"`) {
+		return line
+	}
+	var entry struct {
+		Message json.RawMessage `json:"MESSAGE"`
+	}
+	if json.Unmarshal([]byte(t), &entry) != nil {
+		return line
+	}
+	var text string
+	if json.Unmarshal(entry.Message, &text) == nil {
+		return text
+	}
+	var raw []byte
+	var ints []int
+	if json.Unmarshal(entry.Message, &ints) == nil {
+		for _, i := range ints {
+			raw = append(raw, byte(i))
+		}
+		return string(raw)
+	}
+	return line
 }

@@ -1,6 +1,7 @@
 package auditlog
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -152,6 +153,31 @@ func TestRead(t *testing.T) {
 	}
 	if len(l.Malformed) == 1 && (l.Malformed[0].Line != 5 || l.Malformed[0].Err.Error() != "no syscall, code field") {
 		t.Errorf("malformed %d: %v; want line 5: no syscall, code field", l.Malformed[0].Line, l.Malformed[0].Err)
+	}
+}
+
+// TestReadJournalJSON: journalctl -o json escapes the record's quotes;
+// its MESSAGE is the record, as text or, when not UTF-8, as bytes.
+func TestReadJournalJSON(t *testing.T) {
+	msg := `audit: type=1326 audit(1796082241.339:1408): ` + fields
+	text, err := json.Marshal(map[string]string{"_TRANSPORT": "kernel", "MESSAGE": msg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := []int{}
+	for _, b := range []byte(strings.Replace(msg, "1408", "1409", 1)) {
+		raw = append(raw, int(b))
+	}
+	bytesForm, err := json.Marshal(map[string]any{"MESSAGE": raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := Read(strings.NewReader(string(text) + "\n" + string(bytesForm) + "\n" + `{"MESSAGE":"eth0: link up"}` + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Records) != 2 || len(l.Malformed) != 0 || l.Records[0].Comm != "app" || l.Records[1].Serial != "1796082241.339:1409" {
+		t.Errorf("records %+v, malformed %v; want the two records, comm app", l.Records, l.Malformed)
 	}
 }
 
