@@ -36,12 +36,15 @@ test: deps build
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=5s ./profiles
+	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=5s ./auditlog
 	./scripts/examples check
 
-# The profile parser under fuzzing for a minute; new crashers land in
-# profiles/testdata/fuzz/FuzzParse and become seed cases.
+# The profile parser and the audit log parser (learn) under fuzzing for a
+# minute each; new crashers land in PKG/testdata/fuzz/FuzzParse and become
+# seed cases.
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=60s ./profiles
+	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=60s ./auditlog
 
 # Regenerate every example's checked-in profile / check them for drift.
 profiles: deps build

@@ -43,6 +43,7 @@ type command struct {
 var commands = []*command{
 	cmdCheck,
 	cmdDiff,
+	cmdLearn,
 	cmdMerge,
 	cmdRecord,
 	cmdRun,

@@ -13,7 +13,7 @@ import (
 
 var cmdMerge = &command{
 	Name:      "merge",
-	UsageLine: "merge -o OUT [--strict] [--union-arches] [--caps LIST] PROFILE...",
+	UsageLine: "merge -o OUT [--strict] [--union-arches] [--caps LIST] [--log-mode] PROFILE...",
 	Short:     "unite several profiles; denies still win",
 	Long: `Merge writes one profile that lets through what any PROFILE lets through,
 and nothing more: the architectures of all, every syscall some input allows,
@@ -37,8 +37,17 @@ The result is compiled with libseccomp as runc would load it. A syscall
 name libseccomp does not know for an architecture is a warning, since runc
 skips it; --strict makes it an error. Builds without cgo skip this check.
 
+--log-mode writes the log-mode copy of the result, to deploy before
+enforcing it: what the profile would refuse, by its default action or by
+an explicit deny, is let through and logged (SCMP_ACT_LOG); ENOSYS rules
+stay, since their callers fall back. The copy lists every x86 ABI, so that
+an i386 or x32 call is logged, not killed for its architecture. 'seccompgen learn' reads the kernel's
+records back into the profile (docs/learn.md). Merging one profile with
+--log-mode converts it.
+
 Exit status: 0 on success, 2 on trouble.`,
-	Example:      `	seccompgen merge -o app.json run1.json run2.json run3.json`,
+	Example: `	seccompgen merge -o app.json run1.json run2.json run3.json
+	seccompgen merge --log-mode -o app.log.json app.json`,
 	UsageExit:    exitTrouble,
 	Interspersed: true,
 	AddFlags:     mergeOpts.register,
@@ -49,6 +58,7 @@ Exit status: 0 on success, 2 on trouble.`,
 type mergeFlags struct {
 	out, caps           string
 	strict, unionArches bool
+	logMode             bool
 }
 
 var mergeOpts mergeFlags
@@ -58,6 +68,7 @@ func (f *mergeFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.strict, "strict", false, "fail when libseccomp does not know a syscall name, instead of warning")
 	fs.BoolVar(&f.unionArches, "union-arches", false, "merge inputs that admit different architectures even when that allows syscalls on an architecture no input admitting it allowed (warns)")
 	fs.StringVar(&f.caps, "caps", "", "capabilities Docker-format inputs are resolved for: a comma-separated `LIST` (default: Docker's 14)")
+	fs.BoolVar(&f.logMode, "log-mode", false, "write the result's log-mode copy: what it would refuse is logged (SCMP_ACT_LOG) instead, explicit denies included (docs/learn.md)")
 }
 
 func (f *mergeFlags) run(c *command, args []string) int {
@@ -89,6 +100,9 @@ func (f *mergeFlags) run(c *command, args []string) int {
 	}
 	if err := validateMerged(m, f.strict); err != nil {
 		return fail(c, err)
+	}
+	if f.logMode {
+		m = m.LogCopy()
 	}
 	if err := dst.Write(m.Bytes()); err != nil {
 		return fail(c, err)

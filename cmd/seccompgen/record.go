@@ -292,6 +292,7 @@ type recordCmdFlags struct {
 	output     string
 	reportPath string
 	recPath    string
+	logProfile string
 	diff       bool
 }
 
@@ -301,6 +302,7 @@ func (f *recordCmdFlags) register(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.output, "output", "o", "", "write the profile to `FILE` (\"-\" or unset: stdout; CMD's stdout then goes to stderr)")
 	fs.StringVar(&f.reportPath, "report", "", "write a JSON report to `FILE`: every syscall with count, ABI, first pid/comm and why it is in; the executables and libraries the tree ran")
 	fs.StringVar(&f.recPath, "save-recording", "", "also save the raw recording to `FILE`")
+	fs.StringVar(&f.logProfile, "log-profile", "", "also write the profile's log-mode copy to `FILE`, to deploy first: what it would refuse is logged instead (docs/learn.md)")
 	fs.BoolVar(&f.diff, "diff", false, "print how the profile compares with Docker's default profile to stderr")
 	f.rf.register(fs)
 }
@@ -322,8 +324,9 @@ func (f *recordCmdFlags) run(c *command, args []string) int {
 		profile: &outfile.File{Flag: "-o", Path: output},
 		report:  &outfile.File{Flag: "--report", Path: f.reportPath},
 		rec:     &outfile.File{Flag: "--save-recording", Path: f.recPath},
+		logProf: &outfile.File{Flag: "--log-profile", Path: f.logProfile},
 	}
-	if err := outfile.Prepare(outs.profile, outs.report, outs.rec); err != nil {
+	if err := outfile.Prepare(outs.profile, outs.report, outs.rec, outs.logProf); err != nil {
 		return outputError(c, err)
 	}
 	if outs.profile.Shares(os.Stdout) || outs.report.Shares(os.Stdout) || outs.rec.Shares(os.Stdout) {
@@ -346,6 +349,7 @@ func (f *recordCmdFlags) run(c *command, args []string) int {
 // recordOutputs are the files record writes, prepared.
 type recordOutputs struct {
 	profile, report, rec *outfile.File
+	logProf              *outfile.File // the profile's log-mode copy
 }
 
 // writeOutputs writes each output on its own, the profile first, so one
@@ -354,7 +358,7 @@ type recordOutputs struct {
 func writeOutputs(rec *recording.Recording, files *tracer.Files, pol synth.Policy, outs recordOutputs, diff bool) error {
 	var wrote, failed []string
 	write := func(f *outfile.File, what string, data func() ([]byte, error)) {
-		if !f.Used() {
+		if f == nil || !f.Used() {
 			return
 		}
 		b, err := data()
@@ -370,6 +374,7 @@ func writeOutputs(rec *recording.Recording, files *tracer.Files, pol synth.Polic
 	prof, rep, synthErr := synthesize(rec, files, pol)
 	if synthErr == nil {
 		write(outs.profile, "profile", func() ([]byte, error) { return prof.Bytes(), nil })
+		write(outs.logProf, "log-mode profile", func() ([]byte, error) { return prof.LogCopy().Bytes(), nil })
 		write(outs.report, "report", func() ([]byte, error) {
 			data, err := json.MarshalIndent(rep, "", "  ")
 			return append(data, '\n'), err
