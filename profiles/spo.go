@@ -231,10 +231,10 @@ func writeList(b *bytes.Buffer, indent, key string, items []string) {
 }
 
 // plainSafe matches the strings YAML reads back as the same string when
-// written without quotes: identifiers such as syscall names and SCMP_*
-// constants, which no YAML 1.1 or 1.2 resolver takes for a number, bool or
-// null.
-var plainSafe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// written without quotes: identifiers such as syscall names, SCMP_*
+// constants and object names that start with a letter, which no YAML 1.1
+// or 1.2 resolver takes for a number (the keywords are checked apart).
+var plainSafe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
 
 // yamlString writes s plain when that is unambiguous, else double-quoted
 // (YAML's double-quoted style reads JSON's escapes).

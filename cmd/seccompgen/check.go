@@ -43,7 +43,9 @@ conditions, check records their arguments (as --args does) and a value the
 conditions refuse is a break; conditions it cannot check are named.
 
 --update rewrites FILE with the profile this run needs (canonical form,
-atomically) and exits 0. A CMD that fails (non-zero status) makes check exit
+atomically) and exits 0. FILE may be a security-profiles-operator
+SeccompProfile resource: --update keeps it one, with its name (a new .yaml
+or .yml FILE, or --profile-format spo, makes one). A CMD that fails (non-zero status) makes check exit
 2 unless --allow-failure: a broken test command must not pass as in sync.
 Other trouble (no FILE, a bad FILE, no privileges for the tracer) exits 2.`,
 	Example: `	seccompgen check --profile seccomp/app.json -- ./app --selftest
@@ -63,6 +65,7 @@ type checkFlags struct {
 	strict       bool
 	allowFailure bool
 	format       string
+	pf           profileFormat
 }
 
 var checkOpts checkFlags
@@ -73,6 +76,7 @@ func (f *checkFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.strict, "strict", false, "fail (exit 1) when FILE allows more than the run needed")
 	fs.BoolVar(&f.allowFailure, "allow-failure", false, "compare even when CMD exits non-zero")
 	fs.StringVar(&f.format, "format", "text", "output: text or json")
+	f.pf.register(fs, "profile-format")
 	f.rf.register(fs)
 }
 
@@ -88,6 +92,9 @@ func (f *checkFlags) run(c *command, args []string) int {
 	}
 	if f.format != "text" && f.format != "json" {
 		return usageError(c, "--format %q: want text or json", f.format)
+	}
+	if p := f.pf.format; p != "" && p != formatOCI && p != formatSPO {
+		return usageError(c, "--profile-format %q: want oci or spo", p)
 	}
 	pol, err := f.rf.policy()
 	if err != nil {
@@ -125,7 +132,11 @@ func (f *checkFlags) check(pol synth.Policy, args []string) checkResult {
 		return checkFailed(res, err)
 	}
 	if f.update {
-		if err := dst.Write(got.Bytes()); err != nil {
+		data, err := f.updated(got)
+		if err != nil {
+			return checkFailed(res, err)
+		}
+		if err := dst.Write(data); err != nil {
 			return checkFailed(res, err)
 		}
 		res.Verdict = verify.InSync
@@ -138,6 +149,22 @@ func (f *checkFlags) check(pol synth.Policy, args []string) checkResult {
 		res.ExitCode = exitDiffers
 	}
 	return res
+}
+
+// updated is the profile --update writes, in FILE's format: the
+// SeccompProfile resource FILE is stays one, with its name.
+func (f *checkFlags) updated(got *profiles.Profile) ([]byte, error) {
+	var prev *profiles.SPOMeta
+	if old, err := profiles.ReadFile(f.profilePath, profiles.DefaultTarget()); err == nil {
+		if m, ok := old.SPO(); ok {
+			prev = &m
+		}
+	}
+	enc, err := f.pf.encoder("--profile-format", f.profilePath, f.profilePath, prev)
+	if err != nil {
+		return nil, err
+	}
+	return enc(got)
 }
 
 // checkFailed is res for trouble: err, exit 2.

@@ -259,12 +259,18 @@ sees. See docs/args.md and docs/io_uring.md.
 
 A workload that uses io_uring gets a warning (and "io_uring" in the
 report): a profile that allows io_uring does not bind what the ring does.
---deny memfd_create,userfaultfd,io_uring denies it.`,
+--deny memfd_create,userfaultfd,io_uring denies it.
+
+--format spo (the default for a .yaml or .yml output) writes the profile as
+a security-profiles-operator SeccompProfile resource for Kubernetes; the
+resource has no defaultErrnoRet, so a default errno other than EPERM
+becomes one explicit rule (docs/containers.md).`,
 	Example: `	seccompgen record -o app.json -- ./app --port 8080
 	seccompgen record --report why.json --deny memfd_create,ptrace -o app.json -- make test
 	sudo seccompgen record --user nobody -o ls.json -- ls -l /
 	seccompgen record --runtime runc --no-new-privileges -o probe.json -- ./probe
-	seccompgen record --args -o app.json -- ./app`,
+	seccompgen record --args -o app.json -- ./app
+	seccompgen record --runtime runc -o app.yaml --spo-name app -- ./app`,
 	UsageExit: exitFailure,
 	AddFlags:  recordOpts.register,
 	Run:       recordOpts.run,
@@ -278,6 +284,7 @@ type recordCmdFlags struct {
 	reportPath string
 	recPath    string
 	diff       bool
+	pf         profileFormat
 }
 
 var recordOpts recordCmdFlags
@@ -287,6 +294,7 @@ func (f *recordCmdFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.reportPath, "report", "", "write a JSON report to `FILE`: every syscall with count, ABI, first pid/comm and why it is in; the executables and libraries the tree ran")
 	fs.StringVar(&f.recPath, "save-recording", "", "also save the raw recording to `FILE`")
 	fs.BoolVar(&f.diff, "diff", false, "print how the profile compares with Docker's default profile to stderr")
+	f.pf.register(fs, "format")
 	f.rf.register(fs)
 }
 
@@ -303,7 +311,12 @@ func (f *recordCmdFlags) run(c *command, args []string) int {
 	if output == "" {
 		output = "-"
 	}
+	enc, err := f.pf.encoder("--format", output, args[0], nil)
+	if err != nil {
+		return usageError(c, "%v", err)
+	}
 	outs := recordOutputs{
+		encode:  enc,
 		profile: &outfile.File{Flag: "-o", Path: output},
 		report:  &outfile.File{Flag: "--report", Path: f.reportPath},
 		rec:     &outfile.File{Flag: "--save-recording", Path: f.recPath},
@@ -327,6 +340,8 @@ func (f *recordCmdFlags) run(c *command, args []string) int {
 // recordOutputs are the files record writes, prepared.
 type recordOutputs struct {
 	profile, report, rec *outfile.File
+	// encode writes the profile in the chosen format; nil is OCI JSON.
+	encode func(*profiles.Profile) ([]byte, error)
 }
 
 // writeOutputs writes each output on its own, the profile first, so one
@@ -350,7 +365,12 @@ func writeOutputs(rec *recording.Recording, files *tracer.Files, pol synth.Polic
 	}
 	prof, rep, synthErr := synthesize(rec, files, pol)
 	if synthErr == nil {
-		write(outs.profile, "profile", func() ([]byte, error) { return prof.Bytes(), nil })
+		write(outs.profile, "profile", func() ([]byte, error) {
+			if outs.encode != nil {
+				return outs.encode(prof)
+			}
+			return prof.Bytes(), nil
+		})
 		write(outs.report, "report", func() ([]byte, error) {
 			data, err := json.MarshalIndent(rep, "", "  ")
 			return append(data, '\n'), err
