@@ -44,10 +44,12 @@ var commands = []*command{
 	cmdCheck,
 	cmdDiff,
 	cmdMerge,
+	cmdOCIHook,
 	cmdRecord,
 	cmdRun,
 	cmdVersion,
 	cmdExec,
+	cmdOCIRecord,
 }
 
 // lookup returns the command called name, its FlagSet made, or nil.

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// hook runs seccompgen oci-hook with state on stdin.
+func hook(t *testing.T, state string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "seccompgen"), append([]string{"oci-hook"}, args...)...)
+	cmd.Stdin = strings.NewReader(state)
+	return runCmd(t, cmd)
+}
+
+// TestOCIHookRefusals: the hook aborts the container (non-zero) only for
+// a request it cannot honour as written; otherwise it says why on stderr
+// and lets the container run.
+func TestOCIHookRefusals(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	state := func(pid int, ann string) string {
+		return `{"ociVersion": "1.0.2", "id": "c1", "status": "created", "pid": ` + itoa(pid) + `, "bundle": "` + dir + `", "annotations": {` + ann + `}}`
+	}
+	tests := []struct {
+		name   string
+		state  string
+		args   []string
+		status int
+		stderr string
+	}{
+		{"not asked", state(1, `"other": "x"`), nil, 0, ""},
+		{"no annotations", `{"id": "c1", "pid": 1}`, nil, 0, ""},
+		{"relative", state(1, `"io.seccompgen.record": "of:out.json"`), nil, 2,
+			`seccompgen oci-hook: container c1: annotation io.seccompgen.record="of:out.json": of:out.json is relative; give an absolute path (want of:/abs/out.json[;if:/abs/base.json])` + "\n"},
+		{"oci-seccomp-bpf-hook's, unknown key", state(1, `"io.containers.trace-syscall": "of:/tmp/a.json;xx:/b"`), nil, 2,
+			`seccompgen oci-hook: container c1: annotation io.containers.trace-syscall="of:/tmp/a.json;xx:/b": unknown key "xx" (want of:/abs/out.json[;if:/abs/base.json])` + "\n"},
+		{"no directory", state(1, `"io.seccompgen.record": "of:`+dir+`/missing/out.json"`), nil, 2,
+			"seccompgen oci-hook: container c1: of:" + dir + "/missing/out.json: its directory " + dir + "/missing does not exist; create it first\n"},
+		{"bad base", state(1, `"io.seccompgen.record": "of:`+dir+`/out.json;if:`+bad+`"`), nil, 2,
+			"seccompgen oci-hook: container c1: if:" + bad + ": " + bad + ":1:2: invalid JSON: unexpected end of JSON input\n"},
+		{"no pid", state(0, `"io.seccompgen.record": "of:`+dir+`/out.json"`), nil, 0,
+			"seccompgen oci-hook: container c1: the state has no pid (is the hook in the prestart or createRuntime stage?); the container runs unrecorded\n"},
+		{"not a state", "hello", nil, 0, "seccompgen oci-hook: the container state on stdin is not the state JSON an OCI runtime gives a hook: invalid character 'h' looking for beginning of value; the container runs unrecorded\n"},
+		{"bad runtime", state(1, ""), []string{"--runtime", "docker"}, 2, `seccompgen oci-hook: --runtime "docker": want one of none, crun, podman, runc` + "\nRun 'seccompgen help oci-hook' for details.\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := hook(t, tc.state, tc.args...)
+			if r.status != tc.status || r.stderr != tc.stderr {
+				t.Errorf("status %d, stderr\n%q\nwant %d,\n%q", r.status, r.stderr, tc.status, tc.stderr)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "out.json.log")); err == nil {
+				t.Errorf("a refused request started a recorder")
+			}
+		})
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
