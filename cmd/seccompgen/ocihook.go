@@ -192,6 +192,19 @@ func hasFlag(args []string, flag string) bool {
 // entrypoint, which --from-exec starts at, is not missed.
 const readyEnv = "SECCOMPGEN_READY_FD"
 
+// notifyReady says "ready" on the descriptor readyEnv names, if any, and
+// closes it: record --pid calls it once attached, for the hook waiting.
+func notifyReady() {
+	fd, err := strconv.Atoi(os.Getenv(readyEnv))
+	if err != nil || fd < 3 {
+		return
+	}
+	os.Unsetenv(readyEnv)
+	f := os.NewFile(uintptr(fd), "ready")
+	f.WriteString("ready\n")
+	f.Close()
+}
+
 // startRecorder starts __oci-record in a session of its own with r, and
 // waits until record is attached or gives up.
 func startRecorder(r *recorder, wait time.Duration) error {
@@ -345,6 +358,7 @@ func (f *ociRecordFlags) run(c *command, args []string) int {
 		}
 	}
 	if f.base == "" {
+		fmt.Fprintf(log, "seccompgen oci-hook: recording done (%s)\n", time.Now().UTC().Format(time.RFC3339))
 		return 0
 	}
 	defer os.Remove(f.recorded)

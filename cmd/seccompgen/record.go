@@ -195,7 +195,7 @@ func (f *recordFlags) trace(args []string) traced {
 
 var cmdRecord = &command{
 	Name:      "record",
-	UsageLine: "record [-o FILE] [--report FILE] [--deny LIST] [--user USER[:GROUP]] [--runtime R] [--infer LIST] [--errno E] [--args] -- CMD [ARG...]",
+	UsageLine: "record [-o FILE] [--report FILE] [--deny LIST] [--user USER[:GROUP]] [--runtime R] [--infer LIST] [--errno E] [--args] -- CMD [ARG...]\n       seccompgen record [flags] --pid PID [--from-exec] [--duration D]\n       seccompgen record [flags] --cgroup DIR [--duration D]",
 	Short:     "trace CMD's process tree and write the smallest profile that lets it run",
 	Long: `
 Record runs CMD under an eBPF tracer that sees every syscall of CMD, of every
@@ -257,6 +257,22 @@ library and the Go runtime fall back to clone. With --args the default
 --deny also denies io_uring, whose rings open sockets and files no filter
 sees. See docs/args.md and docs/io_uring.md.
 
+--pid PID records a process that already runs instead of a CMD: PID, all
+its threads and every process it starts from now on, until the last of them
+exits, --duration D is up, or seccompgen gets SIGINT, SIGTERM or SIGHUP;
+then the profile is written and the status is 0. Such a profile misses what
+PID did before the attach (its start-up): the report says so ("attach",
+"started_late") and so does a warning; merge it with a profile recorded
+from the start before enforcing it. With --from-exec nothing is counted
+until PID's next execve, that execve included: the cut for a container
+runtime's init process, which waits to exec the container's entrypoint
+(what ` + "`seccompgen oci-hook`" + ` uses). --cgroup DIR records every process in the
+cgroup v2 subtree at DIR, those that enter it later included, until it is
+empty (one empty at the start is waited for). Both need seccompgen in the
+host's pid namespace. The executables and libraries of such processes are
+read through /proc/PID (exe, map_files, root), as the processes see them.
+See docs/attach.md.
+
 A workload that uses io_uring gets a warning (and "io_uring" in the
 report): a profile that allows io_uring does not bind what the ring does.
 --deny memfd_create,userfaultfd,io_uring denies it.
@@ -270,7 +286,9 @@ becomes one explicit rule (docs/containers.md).`,
 	sudo seccompgen record --user nobody -o ls.json -- ls -l /
 	seccompgen record --runtime runc --no-new-privileges -o probe.json -- ./probe
 	seccompgen record --args -o app.json -- ./app
-	seccompgen record --runtime runc -o app.yaml --spo-name app -- ./app`,
+	seccompgen record --runtime runc -o app.yaml --spo-name app -- ./app
+	seccompgen record --pid 4242 --duration 5m -o app.json
+	seccompgen record --cgroup /sys/fs/cgroup/unified/app.slice -o app.json`,
 	UsageExit: exitFailure,
 	AddFlags:  recordOpts.register,
 	Run:       recordOpts.run,
@@ -285,6 +303,7 @@ type recordCmdFlags struct {
 	recPath    string
 	diff       bool
 	pf         profileFormat
+	at         attachFlags
 }
 
 var recordOpts recordCmdFlags
@@ -296,11 +315,15 @@ func (f *recordCmdFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.diff, "diff", false, "print how the profile compares with Docker's default profile to stderr")
 	f.pf.register(fs, "format")
 	f.rf.register(fs)
+	f.at.register(fs)
 }
 
 func (f *recordCmdFlags) run(c *command, args []string) int {
-	if len(args) == 0 {
-		return usageError(c, "no command to record (want: record [flags] -- CMD [ARG...])")
+	if msg := f.at.check(args, &f.rf); msg != "" {
+		return usageError(c, "%s", msg)
+	}
+	if len(args) == 0 && !f.at.used() {
+		return usageError(c, "no command to record (want: record [flags] -- CMD [ARG...], or --pid PID, or --cgroup DIR)")
 	}
 	pol, err := f.rf.policy()
 	if err != nil {
@@ -311,7 +334,11 @@ func (f *recordCmdFlags) run(c *command, args []string) int {
 	if output == "" {
 		output = "-"
 	}
-	enc, err := f.pf.encoder("--format", output, args[0], nil)
+	cmdName := ""
+	if len(args) > 0 {
+		cmdName = args[0]
+	}
+	enc, err := f.pf.encoder("--format", output, cmdName, nil)
 	if err != nil {
 		return usageError(c, "%v", err)
 	}
@@ -324,7 +351,12 @@ func (f *recordCmdFlags) run(c *command, args []string) int {
 	if err := outfile.Prepare(outs.profile, outs.report, outs.rec); err != nil {
 		return outputError(c, err)
 	}
-	tr := f.rf.trace(args)
+	var tr traced
+	if f.at.used() {
+		tr = f.rf.attach(f.at.target(), f.at.duration)
+	} else {
+		tr = f.rf.trace(args)
+	}
 	if tr.err != nil {
 		fmt.Fprintf(os.Stderr, "seccompgen record: %v\n", tr.err)
 		return tr.status
