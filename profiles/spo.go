@@ -267,12 +267,16 @@ func looksSPO(data []byte) bool {
 	}
 	var m map[string]any
 	if yaml.Unmarshal(t, &m) != nil {
-		return false
+		// Bad YAML that means to be a resource gets YAML's message.
+		return topKey.Match(t)
 	}
 	_, a := m["apiVersion"]
 	_, k := m["kind"]
 	return a || k
 }
+
+// topKey finds a resource's apiVersion or kind at the start of a line.
+var topKey = regexp.MustCompile(`(?m)^(apiVersion|kind)\s*:`)
 
 // parseSPO reads a SeccompProfile resource, YAML or JSON, and returns its
 // spec as a profile. Errors point into the file.
@@ -342,7 +346,7 @@ func parseSPO(name string, data []byte, t target) (*Profile, error) {
 	}
 	var v any
 	if err := spec.Decode(&v); err != nil {
-		return nil, at(spec, "spec: %v", err)
+		return nil, at(spec, "spec: %s", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	js, err := json.Marshal(v)
 	if err != nil {

@@ -275,6 +275,10 @@ func TestSPOErrors(t *testing.T) {
 		{"no spec", head, `p.yaml:1:1: spec missing`},
 		{"base profile", head + "spec:\n  baseProfileName: runc-v1.1.5\n  defaultAction: SCMP_ACT_ERRNO\n", `p.yaml:6:20: spec.baseProfileName "runc-v1.1.5": the operator unites`},
 		{"bad yaml", head + "spec:\n  defaultAction: [\n", `p.yaml:`},
+		{"aliases", "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\n" +
+			"a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n" +
+			"e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nspec: {defaultAction: SCMP_ACT_ERRNO, syscalls: [*g]}\n",
+			`p.yaml:10:7: spec: document contains excessive aliasing`},
 		{"bad annotation", "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\nmetadata:\n  annotations:\n    seccompgen.io/default-errno-ret: \"0\"\nspec:\n  defaultAction: SCMP_ACT_ERRNO\n",
 			`p.yaml:5:38: metadata.annotations.seccompgen.io/default-errno-ret "0": want an errno from 1 to 4095`},
 	}
