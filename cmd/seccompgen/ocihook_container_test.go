@@ -275,6 +275,11 @@ func TestOCIHookPodman(t *testing.T) {
 	}
 	waitProfile(t, out)
 	validate(t, out)
+	// Podman runs runc, which runs the hook; podman's containers have
+	// noNewPrivileges false unless asked.
+	if log, _ := os.ReadFile(out + ".log"); !strings.Contains(string(log), "--runtime runc --no-new-privileges=false") {
+		t.Errorf("the recorder's log does not show runc's baseline for noNewPrivileges false:\n%s", log)
+	}
 	allowed := readProfile(t, out).allowed()
 	for _, n := range runcPreFilter {
 		if allowed[n] {

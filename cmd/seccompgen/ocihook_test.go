@@ -69,3 +69,25 @@ func TestOCIHookRefusals(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestOCIHookRecorderFails: a recorder that stops before it attaches (here
+// on a record flag it does not know) is reported with its message, and the
+// container still runs (exit 0).
+func TestOCIHookRecorderFails(t *testing.T) {
+	dir := t.TempDir()
+	sleeper := exec.Command("sleep", "30")
+	if err := sleeper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { sleeper.Process.Kill(); sleeper.Wait() }()
+	out := filepath.Join(dir, "out.json")
+	state := `{"id": "c1", "pid": ` + strconv.Itoa(sleeper.Process.Pid) + `, "annotations": {"io.seccompgen.record": "of:` + out + `"}}`
+	r := hook(t, state, "--runtime", "runc", "--", "--no-such-flag")
+	want := "seccompgen oci-hook: container c1: the recorder stopped before it attached: "
+	if r.status != 0 || !strings.HasPrefix(r.stderr, want) || !strings.Contains(r.stderr, "unknown flag: --no-such-flag") {
+		t.Errorf("status %d, stderr %q; want 0 and %q with record's message", r.status, r.stderr, want)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a profile was written")
+	}
+}
