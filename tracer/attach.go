@@ -119,6 +119,8 @@ func prepareAttach(spec *ebpf.CollectionSpec, cfg Config) error {
 		}
 		ps := spec.Programs["attach_proc"]
 		ps.Type, ps.AttachType, ps.SectionName = ebpf.SocketFilter, ebpf.AttachNone, "socket"
+		// A syscall program is sleepable; a socket filter may not be.
+		ps.Flags = 0
 		ps.Instructions = asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()}
 		return nil
 	}
