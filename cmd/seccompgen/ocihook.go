@@ -25,7 +25,7 @@ var cmdOCIHook = &command{
 	UsageLine: "oci-hook [--runtime R] [--wait D] [-- RECORD-FLAGS...] < STATE",
 	Short:     "an OCI prestart/createRuntime hook: record the containers whose annotations ask for it",
 	Long: `
-Oci-hook is an OCI runtime hook for the prestart or createRuntime stage
+This command is an OCI runtime hook for the prestart or createRuntime stage
 (podman and CRI-O read it from a hooks.d file; runc from config.json's
 hooks). It reads the container's state JSON on stdin, and when the
 container's annotations ask for it,
@@ -33,8 +33,8 @@ container's annotations ask for it,
   io.seccompgen.record=of:/abs/out.json[;if:/abs/base.json]
   io.containers.trace-syscall=of:/abs/out.json[;if:/abs/base.json]   (oci-seccomp-bpf-hook's)
 
-it starts a recorder, detached from the hook (its own session, outside the
-container's cgroup), on the container's init process with record --pid
+it starts a recorder, detached from the hook (its own session, in the
+runtime's cgroup, not the container's), on the container's init process with record --pid
 PID --from-exec: nothing counts until the init execs the container's
 entrypoint. The hook waits only until the recorder is attached (at most
 --wait) and exits 0; the container then starts. When the container's last
