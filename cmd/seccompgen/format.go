@@ -27,8 +27,8 @@ type profileFormat struct {
 // (check's --format is taken by its report).
 func (f *profileFormat) register(fs *pflag.FlagSet, flag string) {
 	fs.StringVar(&f.format, flag, "", "write the profile as `FORMAT`: oci (JSON, as in a runtime's linux.seccomp) or spo (a security-profiles-operator SeccompProfile resource, YAML); default spo for a .yaml or .yml file, else oci")
-	fs.StringVar(&f.name, "spo-name", "", "with spo: the resource's metadata.name `NAME` (default: the output file's name without extension)")
-	fs.StringVar(&f.namespace, "spo-namespace", "", "with spo: the resource's metadata.name `NAME`space (operator releases before 0.9, whose SeccompProfile is namespaced; default none)")
+	fs.StringVar(&f.name, "spo-name", "", "with spo: `NAME`, the resource's metadata.name (default: the output file's name without extension)")
+	fs.StringVar(&f.namespace, "spo-namespace", "", "with spo: `NAMESPACE`, the resource's metadata.namespace (operator releases before 0.9, whose SeccompProfile is namespaced; default none)")
 }
 
 // encoder returns how to write a profile to the file out, or an error
