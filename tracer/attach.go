@@ -32,6 +32,7 @@ var ErrNoProcess = errors.New("no such process")
 
 const (
 	statePending = uint32(tracerStateSTATE_PENDING)
+	eventAdmit   = uint32(tracerEventKindEVENT_ADMIT)
 	attachAdmit  = uint32(tracerAttachOpATTACH_ADMIT)
 	attachForget = uint32(tracerAttachOpATTACH_FORGET)
 	admitted     = uint32(tracerAdmitResultADMITTED)

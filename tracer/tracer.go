@@ -239,6 +239,10 @@ func (t *Tracer) readExecs() {
 		if !ok {
 			continue
 		}
+		if e.kind == eventAdmit {
+			t.snapshot(e.pid) // a process entered the recorded cgroup
+			continue
+		}
 		// Open the file at once, while its process most likely lives.
 		t.files.add(e)
 		switch e.kind {
