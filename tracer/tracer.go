@@ -247,7 +247,7 @@ func (t *Tracer) readExecs() {
 		t.files.add(e)
 		switch e.kind {
 		case eventExec:
-			t.files.addRoot(e.pid)
+			t.files.addRoot(e, true)
 			x := recording.Exec{PID: e.pid, Path: e.path, Dev: e.dev, Inode: e.ino}
 			if e.flags&execInterpreted != 0 {
 				x.Script = e.name
