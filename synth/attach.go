@@ -3,6 +3,7 @@ package synth
 import (
 	"fmt"
 
+	"github.com/seccompgen/seccompgen/goruntime"
 	"github.com/seccompgen/seccompgen/recording"
 )
 
@@ -43,4 +44,20 @@ func attachReport(recs []*recording.Recording, rep *Report) {
 		rep.StartedLate = true
 		rep.Warnings = append(rep.Warnings, "every recording started late (record --pid or --cgroup without --from-exec): the start-up is missing from the profile; merge it with one recorded from the start before enforcing it")
 	}
+}
+
+// roots are the Files that know the root directory each process ran its
+// executable under (tracer.Files.Root).
+type roots interface {
+	Root(pid int, dev, ino uint64) string
+}
+
+// rootOf returns the root directory x's process ran its executable under, when
+// not the host's and files know it: binscan looks the libraries up there
+// (a chroot, a container), not on the host. "" otherwise.
+func rootOf(files goruntime.Files, x recording.Exec) string {
+	if r, ok := files.(roots); ok {
+		return r.Root(x.PID, x.Dev, x.Inode)
+	}
+	return ""
 }

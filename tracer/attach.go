@@ -32,6 +32,7 @@ var ErrNoProcess = errors.New("no such process")
 
 const (
 	statePending = uint32(tracerStateSTATE_PENDING)
+	eventAdmit   = uint32(tracerEventKindEVENT_ADMIT)
 	attachAdmit  = uint32(tracerAttachOpATTACH_ADMIT)
 	attachForget = uint32(tracerAttachOpATTACH_FORGET)
 	admitted     = uint32(tracerAdmitResultADMITTED)
@@ -118,9 +119,7 @@ func prepareAttach(spec *ebpf.CollectionSpec, cfg Config) error {
 			return errors.New("tracer: Config.Cgroup needs Config.Attach")
 		}
 		ps := spec.Programs["attach_proc"]
-		ps.Type, ps.AttachType, ps.SectionName = ebpf.SocketFilter, ebpf.AttachNone, "socket"
-		// A syscall program is sleepable; a socket filter may not be.
-		ps.Flags = 0
+		ps.Type, ps.AttachType, ps.SectionName, ps.Flags = ebpf.SocketFilter, ebpf.AttachNone, "socket", 0
 		ps.Instructions = asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()}
 		return nil
 	}
@@ -376,7 +375,7 @@ func (t *Tracer) snapshot(pid int) {
 	exePath, _ := os.Readlink(proc + "/exe")
 	exe := event{kind: eventExec, pid: pid, dev: st.Dev, ino: st.Ino, fd: -1, path: exePath}
 	t.files.add(exe)
-	t.files.addRoot(pid)
+	t.files.addRoot(exe, false) // exePath is not the process's view: nothing to verify with
 	t.mu.Lock()
 	t.execs = append(t.execs, recording.Exec{PID: pid, Path: exePath, Dev: st.Dev, Inode: st.Ino})
 	t.mu.Unlock()
@@ -505,12 +504,21 @@ func (a *Attached) done() bool {
 	return a.populated
 }
 
-// addRoot keeps pid's root directory open when it is not seccompgen's own
-// (a chroot, a container): the libraries its executable needs are looked
-// up there (Root), not on the host.
-func (f *Files) addRoot(pid int) {
+// rootKey is one exec: a process and the file it ran.
+type rootKey struct {
+	pid      int
+	dev, ino uint64
+}
+
+// addRoot keeps the root directory of e's process open when it is not
+// seccompgen's own (a chroot, a container): the libraries its executable
+// needs are looked up there (Root), not on the host. For an exec event
+// the root must still be the one the exec's path was taken from (the file
+// is at that path under it): a process can chroot after the exec, before
+// seccompgen looks (chroot(1) does).
+func (f *Files) addRoot(e event, verify bool) {
 	var st, own unix.Stat_t
-	p := "/proc/" + strconv.Itoa(pid) + "/root"
+	p := "/proc/" + strconv.Itoa(e.pid) + "/root"
 	if unix.Stat(p, &st) != nil || unix.Stat("/", &own) != nil || (st.Dev == own.Dev && st.Ino == own.Ino) {
 		return
 	}
@@ -518,28 +526,38 @@ func (f *Files) addRoot(pid int) {
 	if err != nil {
 		return
 	}
+	root := os.NewFile(uintptr(fd), p)
+	if verify {
+		var fst unix.Stat_t
+		at := "/proc/self/fd/" + strconv.Itoa(fd) + e.path
+		if !filepath.IsAbs(e.path) || unix.Stat(at, &fst) != nil || fst.Dev != e.dev || fst.Ino != e.ino {
+			root.Close()
+			return
+		}
+	}
+	k := rootKey{e.pid, e.dev, e.ino}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.roots == nil {
-		f.roots = map[int]*os.File{}
+		f.roots = map[rootKey]*os.File{}
 	}
-	if old := f.roots[pid]; old != nil {
+	if old := f.roots[k]; old != nil {
 		old.Close()
 	}
-	f.roots[pid] = os.NewFile(uintptr(fd), p)
+	f.roots[k] = root
 }
 
-// Root returns a path to the root directory pid had when it ran its
-// executable, when that was not seccompgen's own ("" otherwise, or when
-// the process was gone before seccompgen could look). The path is valid
-// until Close.
-func (f *Files) Root(pid int) string {
+// Root returns a path to the root directory pid had when it ran the
+// executable with this device and inode, when that was not seccompgen's
+// own ("" otherwise, or when seccompgen could not tell). The path is
+// valid until Close.
+func (f *Files) Root(pid int, dev, ino uint64) string {
 	if f == nil {
 		return ""
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if r := f.roots[pid]; r != nil {
+	if r := f.roots[rootKey{pid, dev, ino}]; r != nil {
 		return "/proc/self/fd/" + strconv.Itoa(int(r.Fd()))
 	}
 	return ""

@@ -25,9 +25,9 @@ type Files struct {
 	mu   sync.Mutex
 	open map[fileKey]*os.File
 	errs map[fileKey]error
-	// roots are the root directories of processes that ran in another
-	// (a chroot, a container), by pid (attach.go).
-	roots map[int]*os.File
+	// roots are the root directories of the execs that ran under
+	// another (a chroot, a container), by process and file (attach.go).
+	roots map[rootKey]*os.File
 }
 
 type fileKey struct{ dev, ino uint64 }

@@ -239,11 +239,15 @@ func (t *Tracer) readExecs() {
 		if !ok {
 			continue
 		}
+		if e.kind == eventAdmit {
+			t.snapshot(e.pid) // a process entered the recorded cgroup
+			continue
+		}
 		// Open the file at once, while its process most likely lives.
 		t.files.add(e)
 		switch e.kind {
 		case eventExec:
-			t.files.addRoot(e.pid)
+			t.files.addRoot(e, true)
 			x := recording.Exec{PID: e.pid, Path: e.path, Dev: e.dev, Inode: e.ino}
 			if e.flags&execInterpreted != 0 {
 				x.Script = e.name

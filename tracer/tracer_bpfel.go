@@ -70,8 +70,9 @@ const (
 type tracerEventKind uint32
 
 const (
-	tracerEventKindEVENT_EXEC tracerEventKind = 1
-	tracerEventKindEVENT_LIB  tracerEventKind = 2
+	tracerEventKindEVENT_EXEC  tracerEventKind = 1
+	tracerEventKindEVENT_LIB   tracerEventKind = 2
+	tracerEventKindEVENT_ADMIT tracerEventKind = 3
 )
 
 type tracerFileEvent struct {

@@ -96,8 +96,17 @@ func (f *recordFlags) attach(target tracer.Target, duration time.Duration) trace
 		ctx, cancel = context.WithTimeoutCause(ctx, duration, tracer.ErrDuration)
 		defer cancel()
 	}
-	if target.Cgroup != "" && cgroupEmpty(target.Cgroup) {
-		fmt.Fprintf(os.Stderr, "seccompgen record: %s is empty; recording what enters it until it is empty again\n", target.Cgroup)
+	// Said once the tracer is attached: from here on nothing is missed
+	// (scripts and tests wait for this line).
+	switch {
+	case target.Cgroup != "" && cgroupEmpty(target.Cgroup):
+		fmt.Fprintf(os.Stderr, "seccompgen record: recording cgroup %s, empty now: what enters it, until it is empty again (SIGINT stops and writes the profile)\n", target.Cgroup)
+	case target.Cgroup != "":
+		fmt.Fprintf(os.Stderr, "seccompgen record: recording cgroup %s until it is empty (SIGINT stops and writes the profile)\n", target.Cgroup)
+	case target.FromExec:
+		fmt.Fprintf(os.Stderr, "seccompgen record: recording pid %d from its next execve, and what it starts, until they exit (SIGINT stops and writes the profile)\n", target.PID)
+	default:
+		fmt.Fprintf(os.Stderr, "seccompgen record: recording pid %d and what it starts, until they exit (SIGINT stops and writes the profile)\n", target.PID)
 	}
 	rec, err := a.Wait(ctx)
 	if err != nil {

@@ -101,7 +101,7 @@ func (f *ociHookFlags) run(c *command, args []string) int {
 		fmt.Fprintf(os.Stderr, "seccompgen oci-hook: container %s: %v\n", st.ID, err)
 		return exitTrouble
 	}
-	if err := startRecorder(rec, f.wait); err != nil {
+	if err := startHookRecorder(rec, f.wait); err != nil {
 		return hookWarn("container %s: %v; the container runs unrecorded", st.ID, err)
 	}
 	return 0
@@ -122,8 +122,8 @@ func isRuntime(r string) bool {
 	return false
 }
 
-// recorder is the detached recording a hook starts.
-type recorder struct {
+// hookRecorder is the detached recording a hook starts.
+type hookRecorder struct {
 	log      string   // of: + ".log"
 	record   []string // record's arguments
 	recorded string   // where record writes, when a merge follows
@@ -135,11 +135,11 @@ type recorder struct {
 // recordArgs decides how to record the container: record --pid
 // --from-exec, the runtime's baseline for the container's
 // noNewPrivileges, the base's errno so that the two merge.
-func (f *ociHookFlags) recordArgs(st *ocihook.State, req *ocihook.Request, extra []string) (*recorder, error) {
+func (f *ociHookFlags) recordArgs(st *ocihook.State, req *ocihook.Request, extra []string) (*hookRecorder, error) {
 	if fi, err := os.Stat(filepath.Dir(req.Output)); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("of:%s: its directory %s does not exist; create it first", req.Output, filepath.Dir(req.Output))
 	}
-	r := &recorder{log: req.Output + ".log", output: req.Output, base: req.Base}
+	r := &hookRecorder{log: req.Output + ".log", output: req.Output, base: req.Base}
 	args := []string{"record", "--pid", strconv.Itoa(st.Pid), "--from-exec"}
 	rt := f.runtime
 	if rt == "" {
@@ -205,9 +205,9 @@ func notifyReady() {
 	f.Close()
 }
 
-// startRecorder starts __oci-record in a session of its own with r, and
+// startHookRecorder starts __oci-record in a session of its own with r, and
 // waits until record is attached or gives up.
-func startRecorder(r *recorder, wait time.Duration) error {
+func startHookRecorder(r *hookRecorder, wait time.Duration) error {
 	self, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find seccompgen's executable: %w", err)

@@ -115,7 +115,9 @@ enum event_flag {
 };
 const enum event_flag *unused_event_flag __attribute__((unused));
 
-enum event_kind { EVENT_EXEC = 1, EVENT_LIB = 2 };
+/* EVENT_ADMIT: the kernel admitted a running process (attach.go reads its
+ * executable and libraries from /proc/PID). */
+enum event_kind { EVENT_EXEC = 1, EVENT_LIB = 2, EVENT_ADMIT = 3 };
 const enum event_kind *unused_event_kind __attribute__((unused));
 
 /* Ring buffer record: an exec, or a file first mapped executable. */
@@ -438,6 +440,26 @@ static __always_inline __u32 admit(__u32 tgid, __u32 state, __u32 nspid)
 	return ADMITTED;
 }
 
+/* admitted tells userspace that the kernel admitted a running process,
+ * whose exec and mappings the tracer did not see. */
+static __always_inline void admitted(__u32 tgid)
+{
+	struct file_event *e = bpf_ringbuf_reserve(&execs, sizeof(*e), 0);
+	if (!e) {
+		lose(LOSS_EXEC_EVENTS);
+		return;
+	}
+	e->kind = EVENT_ADMIT;
+	e->pid = tgid;
+	e->ino = 0;
+	e->dev = 0;
+	e->flags = 0;
+	e->path_len = 0;
+	e->fd = -1;
+	e->name[0] = 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
 /* forget stops tracking tgid. */
 static __always_inline __u32 forget(__u32 tgid)
 {
@@ -482,8 +504,10 @@ int BPF_PROG(cgroup_attach_task, struct cgroup *dst, const char *path, struct ta
 	if (!cgroup_id)
 		return 0;
 	__u32 tgid = task->tgid;
-	if (in_cgroup(task))
-		admit(tgid, STATE_ACTIVE, tgid);
+	if (in_cgroup(task)) {
+		if (admit(tgid, STATE_ACTIVE, tgid) == ADMITTED)
+			admitted(tgid);
+	}
 	else if (threadgroup || (__u32)task->pid == tgid)
 		forget(tgid);
 	return 0;
@@ -501,7 +525,8 @@ static __always_inline int attach_fork(struct proc *pp, struct task_struct *chil
 		return 1;
 	if (pp)
 		return 0;
-	admit(child->tgid, STATE_ACTIVE, child->tgid);
+	if (admit(child->tgid, STATE_ACTIVE, child->tgid) == ADMITTED)
+		admitted(child->tgid);
 	return 1;
 }
 /* ---- end of attach ---- */
