@@ -281,9 +281,14 @@ var topKey = regexp.MustCompile(`(?m)^(apiVersion|kind)\s*:`)
 // parseSPO reads a SeccompProfile resource, YAML or JSON, and returns its
 // spec as a profile. Errors point into the file.
 func parseSPO(name string, data []byte, t target) (*Profile, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	var doc, next yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
 		return nil, yamlError(name, err)
+	}
+	if err := dec.Decode(&next); err == nil && !emptyDoc(&next) {
+		// One file, one profile: a second would be silently dropped.
+		return nil, &ParseError{File: name, Line: next.Line, Col: next.Column, Err: errors.New("a second YAML document: a profile file holds one SeccompProfile; split the file")}
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
@@ -361,6 +366,15 @@ func parseSPO(name string, data []byte, t target) (*Profile, error) {
 	}
 	p.spo = &meta
 	return p, nil
+}
+
+// emptyDoc reports whether n is a document with nothing in it, as a
+// trailing "---" makes.
+func emptyDoc(n *yaml.Node) bool {
+	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		n = n.Content[0]
+	}
+	return n.Kind == 0 || n.Kind == yaml.DocumentNode && len(n.Content) == 0 || n.Kind == yaml.ScalarNode && n.Tag == "!!null"
 }
 
 // foldDefaultErrno undoes SPOBytes' rule for the default errno: the

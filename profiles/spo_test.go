@@ -279,12 +279,21 @@ func TestSPOErrors(t *testing.T) {
 			"a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n" +
 			"e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nspec: {defaultAction: SCMP_ACT_ERRNO, syscalls: [*g]}\n",
 			`p.yaml:10:7: spec: document contains excessive aliasing`},
+		{"two documents", head + "spec:\n  defaultAction: SCMP_ACT_ERRNO\n---\n" + head + "spec:\n  defaultAction: SCMP_ACT_ERRNO\n",
+			`p.yaml:7:1: a second YAML document: a profile file holds one SeccompProfile; split the file`},
+		{"trailing separator", head + "spec:\n  defaultAction: SCMP_ACT_ERRNO\n---\n", ""},
 		{"bad annotation", "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\nmetadata:\n  annotations:\n    seccompgen.io/default-errno-ret: \"0\"\nspec:\n  defaultAction: SCMP_ACT_ERRNO\n",
 			`p.yaml:5:38: metadata.annotations.seccompgen.io/default-errno-ret "0": want an errno from 1 to 4095`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse("p.yaml", []byte(tc.in), testTarget)
+			if tc.want == "" {
+				if err != nil {
+					t.Errorf("error %v, want none", err)
+				}
+				return
+			}
 			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
 				t.Errorf("error %v\nwant it to start with %q", err, tc.want)
 			}
