@@ -50,10 +50,16 @@ themselves): runc or crun by its executable's name; --runtime names it
 when the name says neither. RECORD-FLAGS go to record as they are
 (--infer, --deny, --args, ...).
 
+The hook runs as root, and annotations come from whoever starts the
+container (in Kubernetes, the pod's author): of: and if: must lie in
+/var/lib/seccompgen (or below), or in a directory given with --allow-dir,
+after symbolic links in their directories are resolved, and neither may be
+a symbolic link itself.
+
 A hook that fails aborts the container. This one fails (exit 2) only when
 the request cannot be honoured as written: a malformed annotation, a
-relative path, an if: file that is not a readable profile, or of:'s
-directory missing. Anything else (no pid in the state, a recorder that
+relative path, a path outside the allowed directories, an if: file that is
+not a readable profile, or of:'s directory missing. Anything else (no pid in the state, a recorder that
 does not attach) is reported on stderr, and the container runs
 unrecorded (exit 0). See docs/containers.md.`,
 	Example: `	podman run --hooks-dir /etc/containers/oci/hooks.d \
@@ -66,15 +72,20 @@ unrecorded (exit 0). See docs/containers.md.`,
 
 // ociHookFlags are oci-hook's flags.
 type ociHookFlags struct {
-	runtime string
-	wait    time.Duration
+	runtime   string
+	wait      time.Duration
+	allowDirs []string
 }
+
+// defaultAllowDir is where the hook writes unless told otherwise.
+const defaultAllowDir = "/var/lib/seccompgen"
 
 var ociHookOpts ociHookFlags
 
 func (f *ociHookFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.runtime, "runtime", "", "the OCI runtime whose post-filter syscalls the profile gets: "+strings.Join(synth.Runtimes(), ", ")+" (default: the hook's parent, runc or crun)")
 	fs.DurationVar(&f.wait, "wait", 10*time.Second, "how long the container's start waits for the recorder to attach")
+	fs.StringArrayVar(&f.allowDirs, "allow-dir", []string{defaultAllowDir}, "a `DIR` of:, if: and the log may be in (or below); repeat for more; / allows every path to whoever can annotate a container")
 }
 
 func (f *ociHookFlags) run(c *command, args []string) int {
@@ -136,8 +147,8 @@ type hookRecorder struct {
 // --from-exec, the runtime's baseline for the container's
 // noNewPrivileges, the base's errno so that the two merge.
 func (f *ociHookFlags) recordArgs(st *ocihook.State, req *ocihook.Request, extra []string) (*hookRecorder, error) {
-	if fi, err := os.Stat(filepath.Dir(req.Output)); err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("of:%s: its directory %s does not exist; create it first", req.Output, filepath.Dir(req.Output))
+	if err := req.Confine(f.allowDirs); err != nil {
+		return nil, err
 	}
 	r := &hookRecorder{log: req.Output + ".log", output: req.Output, base: req.Base}
 	args := []string{"record", "--pid", strconv.Itoa(st.Pid), "--from-exec"}

@@ -30,12 +30,12 @@ var runcPreFilter = []string{"mount", "pivot_root", "sethostname", "unshare"}
 const hookScript = "echo a b | tr a-z A-Z | wc -c"
 
 // withHook sets the hook and the annotation in b's config template; what
-// writeConfig writes next has them.
-func (b *bundle) withHook(stage, annotation string) {
+// writeConfig writes next has them. The hook may write in dir.
+func (b *bundle) withHook(stage, dir, annotation string) {
 	b.spec["hooks"] = map[string]any{
 		stage: []map[string]any{{
 			"path": filepath.Join(binDir, "seccompgen"),
-			"args": []string{"seccompgen", "oci-hook", "--", "--infer", "none"},
+			"args": []string{"seccompgen", "oci-hook", "--allow-dir", dir, "--", "--infer", "none"},
 		}},
 	}
 	b.spec["annotations"] = map[string]string{"io.seccompgen.record": annotation}
@@ -79,8 +79,9 @@ func TestOCIHookRunc(t *testing.T) {
 	b := newBundle(t)
 	for _, nnp := range []bool{true, false} {
 		t.Run("noNewPrivileges="+strconv.FormatBool(nnp), func(t *testing.T) {
-			out := filepath.Join(t.TempDir(), "container.json")
-			b.withHook("createRuntime", "of:"+out)
+			dir := t.TempDir()
+			out := filepath.Join(dir, "container.json")
+			b.withHook("createRuntime", dir, "of:"+out)
 			c := b.run(t, "", nnp, "/bin/sh", "-c", hookScript)
 			b.withoutHook()
 			if c.status != 0 || strings.TrimSpace(c.stdout) != "4" {
@@ -123,7 +124,7 @@ func TestOCIHookBase(t *testing.T) {
 	if err := os.WriteFile(base, []byte(`{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"], "syscalls": [{"names": ["getcpu"], "action": "SCMP_ACT_ALLOW"}]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b.withHook("prestart", "of:"+out+";if:"+base)
+	b.withHook("prestart", dir, "of:"+out+";if:"+base)
 	c := b.run(t, "", true, "/bin/true")
 	b.withoutHook()
 	if c.status != 0 {
@@ -160,8 +161,9 @@ func TestOCIHookCrun(t *testing.T) {
 		}
 		t.Fatalf("crun run, unconfined: status %d; stderr:\n%s", c.status, c.stderr)
 	}
-	out := filepath.Join(t.TempDir(), "crun.json")
-	b.withHook("createRuntime", "of:"+out)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "crun.json")
+	b.withHook("createRuntime", dir, "of:"+out)
 	writeConfig(t, b, "", true, "/bin/sh", "-c", hookScript)
 	c := b.runtimeRun(t, crun)
 	b.withoutHook()
@@ -185,6 +187,7 @@ func TestOCIHookCrun(t *testing.T) {
 type podmanEnv struct {
 	env   []string
 	hooks string
+	out   string // the directory the hook may write
 }
 
 func newPodman(t *testing.T) *podmanEnv {
@@ -222,6 +225,7 @@ runroot = "%[1]s/run"
 	p := &podmanEnv{
 		env:   append(os.Environ(), "CONTAINERS_CONF="+conf, "CONTAINERS_STORAGE_CONF="+storage),
 		hooks: filepath.Join(dir, "hooks.d"),
+		out:   filepath.Join(dir, "profiles"),
 	}
 	// The example hooks.d file, pointed at the binary under test.
 	data, err := os.ReadFile(filepath.Join("..", "..", "examples", "oci-hook", "seccompgen.json"))
@@ -234,10 +238,12 @@ runroot = "%[1]s/run"
 	}
 	hook := h["hook"].(map[string]any)
 	hook["path"] = filepath.Join(binDir, "seccompgen")
-	hook["args"] = []string{"seccompgen", "oci-hook", "--", "--infer", "none"}
+	hook["args"] = []string{"seccompgen", "oci-hook", "--allow-dir", p.out, "--", "--infer", "none"}
 	data, _ = json.Marshal(h)
-	if err := os.MkdirAll(p.hooks, 0o755); err != nil {
-		t.Fatal(err)
+	for _, d := range []string{p.hooks, p.out} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	write(filepath.Join(p.hooks, "seccompgen.json"), string(data))
 	return p
@@ -267,7 +273,7 @@ func TestOCIHookPodman(t *testing.T) {
 	if r := p.run(t, "import", tar, image); r.status != 0 {
 		t.Fatalf("podman import: %d\n%s", r.status, r.stderr)
 	}
-	out := filepath.Join(t.TempDir(), "podman.json")
+	out := filepath.Join(p.out, "podman.json")
 	run := []string{"run", "--rm", "--network", "none"}
 	r := p.run(t, append(run, "--hooks-dir", p.hooks, "--annotation", "io.seccompgen.record=of:"+out, image, "/bin/sh", "-c", hookScript)...)
 	if r.status != 0 || strings.TrimSpace(r.stdout) != "4" {

@@ -25,7 +25,10 @@ func hook(t *testing.T, state string, args ...string) result {
 // a request it cannot honour as written; otherwise it says why on stderr
 // and lets the container run.
 func TestOCIHookRefusals(t *testing.T) {
-	dir := t.TempDir()
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	bad := filepath.Join(dir, "bad.json")
 	if err := os.WriteFile(bad, []byte("{"), 0o644); err != nil {
 		t.Fatal(err)
@@ -54,10 +57,30 @@ func TestOCIHookRefusals(t *testing.T) {
 			"seccompgen oci-hook: container c1: the state has no pid (is the hook in the prestart or createRuntime stage?); the container runs unrecorded\n"},
 		{"not a state", "hello", nil, 0, "seccompgen oci-hook: the container state on stdin is not the state JSON an OCI runtime gives a hook: invalid character 'h' looking for beginning of value; the container runs unrecorded\n"},
 		{"bad runtime", state(1, ""), []string{"--runtime", "docker"}, 2, `seccompgen oci-hook: --runtime "docker": want one of none, crun, podman, runc` + "\nRun 'seccompgen help oci-hook' for details.\n"},
+		{"outside the allowed directories", state(1, `"io.seccompgen.record": "of:/etc/passwd"`), nil, 2,
+			"seccompgen oci-hook: container c1: of:/etc/passwd is outside the directories the hook may use (" + dir + "): the hook runs as root and annotations come from whoever starts the container; add the directory with --allow-dir in the hook's arguments\n"},
+		{"base outside", state(1, `"io.seccompgen.record": "of:`+dir+`/out.json;if:/etc/shadow"`), nil, 2,
+			"seccompgen oci-hook: container c1: if:/etc/shadow is outside the directories the hook may use (" + dir + "): the hook runs as root and annotations come from whoever starts the container; add the directory with --allow-dir in the hook's arguments\n"},
+		{"escape through a symlinked directory", state(1, `"io.seccompgen.record": "of:`+dir+`/etc/passwd"`), nil, 2,
+			"seccompgen oci-hook: container c1: of:" + dir + "/etc/passwd is outside the directories the hook may use (" + dir + "): the hook runs as root and annotations come from whoever starts the container; add the directory with --allow-dir in the hook's arguments\n"},
+		{"symlink", state(1, `"io.seccompgen.record": "of:`+dir+`/link.json"`), nil, 2,
+			"seccompgen oci-hook: container c1: of:" + dir + "/link.json is a symbolic link; give the file's own path\n"},
+		{"default directory", state(1, `"io.seccompgen.record": "of:`+dir+`/out.json"`), []string{}, 2,
+			"seccompgen oci-hook: container c1: of:" + dir + "/out.json is outside the directories the hook may use (/var/lib/seccompgen): the hook runs as root and annotations come from whoever starts the container; add the directory with --allow-dir in the hook's arguments\n"},
+	}
+	if err := os.Symlink("/etc", filepath.Join(dir, "etc")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "link.json")); err != nil {
+		t.Fatal(err)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := hook(t, tc.state, tc.args...)
+			args := tc.args
+			if args == nil {
+				args = []string{"--allow-dir", dir}
+			}
+			r := hook(t, tc.state, args...)
 			if r.status != tc.status || r.stderr != tc.stderr {
 				t.Errorf("status %d, stderr\n%q\nwant %d,\n%q", r.status, r.stderr, tc.status, tc.stderr)
 			}
@@ -82,7 +105,7 @@ func TestOCIHookRecorderFails(t *testing.T) {
 	defer func() { sleeper.Process.Kill(); sleeper.Wait() }()
 	out := filepath.Join(dir, "out.json")
 	state := `{"id": "c1", "pid": ` + strconv.Itoa(sleeper.Process.Pid) + `, "annotations": {"io.seccompgen.record": "of:` + out + `"}}`
-	r := hook(t, state, "--runtime", "runc", "--", "--no-such-flag")
+	r := hook(t, state, "--runtime", "runc", "--allow-dir", dir, "--", "--no-such-flag")
 	want := "seccompgen oci-hook: container c1: the recorder stopped before it attached: "
 	if r.status != 0 || !strings.HasPrefix(r.stderr, want) || !strings.Contains(r.stderr, "unknown flag: --no-such-flag") {
 		t.Errorf("status %d, stderr %q; want 0 and %q with record's message", r.status, r.stderr, want)

@@ -132,6 +132,47 @@ func ParseRequest(annotation, value string) (*Request, error) {
 	return r, nil
 }
 
+// Confine refuses a request whose files lie outside the directories
+// allowed: the hook runs as root, and annotations come from whoever
+// starts the container (in Kubernetes, a pod's author), so of: could
+// otherwise replace any file on the host and if: read any. Paths are
+// compared after resolving symbolic links in their directories; a
+// symbolic link as the file itself is refused. Each file's directory must
+// exist.
+func (r *Request) Confine(allowed []string) error {
+	for _, f := range []struct{ key, path string }{{"of", r.Output}, {"if", r.Base}} {
+		if f.path == "" {
+			continue
+		}
+		if fi, err := os.Lstat(f.path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			return fmt.Errorf("%s:%s is a symbolic link; give the file's own path", f.key, f.path)
+		}
+		dir := filepath.Dir(f.path)
+		real, err := filepath.EvalSymlinks(dir)
+		if err != nil {
+			return fmt.Errorf("%s:%s: its directory %s does not exist; create it first", f.key, f.path, dir)
+		}
+		if !within(real, allowed) {
+			return fmt.Errorf("%s:%s is outside the directories the hook may use (%s): the hook runs as root and annotations come from whoever starts the container; add the directory with --allow-dir in the hook's arguments", f.key, f.path, strings.Join(allowed, ", "))
+		}
+	}
+	return nil
+}
+
+// within reports whether dir is one of allowed or below one.
+func within(dir string, allowed []string) bool {
+	for _, a := range allowed {
+		if real, err := filepath.EvalSymlinks(a); err == nil {
+			a = real
+		}
+		a = filepath.Clean(a)
+		if dir == a || a == "/" || strings.HasPrefix(dir, a+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 // NoNewPrivileges returns process.noNewPrivileges of the bundle's
 // config.json, and false for ok when the bundle or the setting is not
 // there (the runtime's lists for both settings are then used).
