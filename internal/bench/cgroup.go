@@ -96,4 +96,3 @@ func cgroup2Root() (string, error) {
 	}
 	return "", errors.New("no cgroup2 hierarchy is mounted: record --cgroup cannot be measured")
 }
-
