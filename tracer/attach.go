@@ -415,8 +415,10 @@ func parseMaps(data string) []mapping {
 		if len(f) < 6 || len(f[1]) < 3 || f[1][2] != 'x' {
 			continue
 		}
-		path := strings.TrimLeft(f[5], " ")
-		if !strings.HasPrefix(path, "/") || strings.HasSuffix(path, " (deleted)") {
+		// A file replaced since it was mapped (a package upgrade) is
+		// still reached through map_files.
+		path := strings.TrimSuffix(strings.TrimLeft(f[5], " "), " (deleted)")
+		if !strings.HasPrefix(path, "/") {
 			continue
 		}
 		ino, err := strconv.ParseUint(f[4], 10, 64)

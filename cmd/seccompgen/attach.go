@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/seccompgen/seccompgen/recording"
 	"github.com/seccompgen/seccompgen/tracer"
 )
 
@@ -112,6 +113,9 @@ func (f *recordFlags) attach(target tracer.Target, duration time.Duration) trace
 	if err != nil {
 		return traced{status: exitFailure, err: err}
 	}
+	if len(rec.Syscalls) == 0 {
+		return traced{status: exitFailure, err: nothingRecorded(target, rec.Attach.Ended)}
+	}
 	return traced{rec: rec, files: t.Files(), status: 0}
 }
 
@@ -119,4 +123,26 @@ func (f *recordFlags) attach(target tracer.Target, duration time.Duration) trace
 func cgroupEmpty(dir string) bool {
 	data, err := os.ReadFile(filepath.Join(dir, "cgroup.events"))
 	return err == nil && strings.Contains(string(data), "populated 0")
+}
+
+// nothingRecorded says why an attach recorded no syscall at all.
+func nothingRecorded(target tracer.Target, ended string) error {
+	var what string
+	switch {
+	case target.Cgroup != "":
+		what = "no process of cgroup " + target.Cgroup + " made a syscall while recorded"
+	case target.FromExec:
+		what = fmt.Sprintf("pid %d did not execve while recorded (--from-exec counts from its next execve)", target.PID)
+	default:
+		what = fmt.Sprintf("pid %d made no syscall while recorded", target.PID)
+	}
+	switch ended {
+	case recording.EndedDuration:
+		what += ", before --duration was up"
+	case recording.EndedStopped:
+		what += ", before seccompgen was interrupted"
+	default:
+		what += ", and it has exited"
+	}
+	return fmt.Errorf("%s: nothing was recorded, no profile written", what)
 }

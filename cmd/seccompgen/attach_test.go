@@ -217,6 +217,29 @@ func TestRecordPIDFromExec(t *testing.T) {
 	}
 }
 
+// TestRecordPIDFromExecNoExec: a process that exits without the execve
+// --from-exec waits for leaves nothing to record, and record says so.
+func TestRecordPIDFromExecNoExec(t *testing.T) {
+	testenv.RequireBPF(t)
+	pid, progWait := startAttachProg(t, "wait", "getpriority")
+	out := filepath.Join(t.TempDir(), "p.json")
+	rec := startRecorder(t, "record", "--pid", strconv.Itoa(pid), "--from-exec", "-o", out)
+	if err := syscall.Kill(pid, syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	if err := progWait(); err != nil {
+		t.Fatalf("attach program: %v", err)
+	}
+	r := rec.wait(t)
+	want := fmt.Sprintf("seccompgen record: pid %d did not execve while recorded (--from-exec counts from its next execve), and it has exited: nothing was recorded, no profile written\n", pid)
+	if got := r.stderr[strings.Index(r.stderr, "\n")+1:]; r.status != 125 || got != want {
+		t.Errorf("status %d, stderr %q; want 125, %q", r.status, got, want)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("%s written", out)
+	}
+}
+
 // TestRecordPIDDuration: --duration ends the recording of a process that
 // goes on running (spin.c, in a loop of sched_rr_get_interval), and the
 // report says why it ended.
@@ -373,5 +396,62 @@ func TestRecordCgroup(t *testing.T) {
 	ar := readAttachReport(t, rep)
 	if ar.Attach == nil || ar.Attach.Cgroup != cg || ar.Attach.Ended != "exit" || !ar.StartedLate {
 		t.Errorf("report: attach %+v, started_late %v; want cgroup %s, ended exit, started late", ar.Attach, ar.StartedLate, cg)
+	}
+}
+
+// TestRecordPIDOtherMountNamespace: a Go program running from a tmpfs only
+// its own mount namespace has is attached to; its executable, which the
+// tracer never saw exec, is read through /proc/PID/exe (on the host its
+// path names nothing), and gets its Go-runtime inference.
+func TestRecordPIDOtherMountNamespace(t *testing.T) {
+	testenv.RequireBPF(t)
+	unshare := testenv.RequireTool(t, "unshare")
+	prog := buildGo(t, "testdata/go/stdin")
+	dir := t.TempDir() // empty on the host
+	app := filepath.Join(dir, "app")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, unshare, "-m", "--propagation", "private", "sh", "-c",
+		"mount -t tmpfs tmpfs "+dir+" && cp "+prog+" "+app+" && exec "+app)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	pid := cmd.Process.Pid
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); strings.HasSuffix(exe, "/app") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pid %d never ran %s", pid, app)
+		}
+	}
+	if _, err := os.Stat(app); err == nil {
+		t.Fatalf("%s exists on the host: the mount namespace is not private", app)
+	}
+	rep := filepath.Join(t.TempDir(), "r.json")
+	rec := startRecorder(t, "record", "--pid", strconv.Itoa(pid), "--infer", "go", "-o", os.DevNull, "--report", rep)
+	stdin.Close()
+	if err := cmd.Wait(); err != nil || stdout.String() != "ok\n" {
+		t.Fatalf("the program: %v, stdout %q", err, stdout.String())
+	}
+	r := rec.wait(t)
+	if r.status != 0 {
+		t.Fatalf("record --pid: status %d\n%s", r.status, r.stderr)
+	}
+	if got := readFileReport(t, rep).goBinaries(); len(got) != 1 || !strings.HasSuffix(got[0], "/app") {
+		t.Errorf("go_binaries %q: want the attached program\n%s", got, r.stderr)
+	}
+	if len(inferredNames(t, rep)) == 0 {
+		t.Errorf("nothing inferred for the Go program\n%s", r.stderr)
 	}
 }
