@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo devel)
 
 # Debian packages the build, tests and demo use. clang/llvm/libbpf-dev are
 # only for `make generate`.
-DEBS     := gcc libc6-dev libseccomp-dev gcc-multilib runc busybox-static strace
+DEBS     := gcc libc6-dev libseccomp-dev gcc-multilib runc busybox-static strace podman crun
 GEN_DEBS := clang llvm libbpf-dev
 # The corpus of `make sufficiency` (real servers and tools); not needed by test.
 SUFF_DEBS := redis-server postgresql-15 postgresql-client-15 nginx nodejs caddy python3 busybox-static sqlite3 curl git dash

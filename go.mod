@@ -16,4 +16,6 @@ require github.com/cilium/ebpf v0.22.0
 
 require golang.org/x/arch v0.33.0
 
+require go.yaml.in/yaml/v3 v3.0.4
+
 tool github.com/cilium/ebpf/cmd/bpf2go

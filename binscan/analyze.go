@@ -43,6 +43,12 @@ type Options struct {
 	// inside the library that leads to the syscall, as in
 	// "prog → libc.so.6:fork [fork → arch_fork]": slower, for debugging.
 	Trace bool
+	// Root is the root directory the process ran the executable under,
+	// when not the host's (a chroot, a container: /proc/PID/root): the
+	// libraries it needs, its dynamic loader and ld.so.cache are looked
+	// up under it, and symbolic links in them resolve inside it, as the
+	// process's ld.so found them. "" is the host's /.
+	Root string
 }
 
 // Syscall is one syscall the analysed code can make.
@@ -143,9 +149,7 @@ func (a *analyzer) prefetch(paths []string) {
 		if p == "" {
 			continue
 		}
-		if rp, err := filepath.EvalSymlinks(p); err == nil {
-			p = rp
-		}
+		p = a.real(p)
 		if _, ok := a.objs[p]; ok || got[p] != nil {
 			continue
 		}
@@ -269,6 +273,20 @@ func Analyze(path string, opts Options) (*Result, error) {
 	return res, nil
 }
 
+// real is p with its symbolic links resolved, the key of a.objs. Under a
+// Root the resolver has resolved them inside it already, and a path
+// outside it (a descriptor under /proc/self/fd) must not be resolved: its
+// link names the file in another mount namespace.
+func (a *analyzer) real(p string) string {
+	if a.opts.Root != "" {
+		return p
+	}
+	if rp, err := filepath.EvalSymlinks(p); err == nil {
+		return rp
+	}
+	return p
+}
+
 // dynamic analyses an executable and the libraries it loads.
 func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 	scope := []*object{exe}
@@ -276,13 +294,10 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 	if exe.Soname != "" {
 		seen[exe.Soname] = true
 	}
-	r := newResolver()
+	r := newResolver(a.opts.Root)
 	var ldso *object
 	add := func(p string) {
-		rp, err := filepath.EvalSymlinks(p)
-		if err == nil {
-			p = rp
-		}
+		p = a.real(p)
 		if seen[p] {
 			return
 		}
@@ -333,7 +348,7 @@ func (a *analyzer) dynamic(exe *object, c *collector, res *Result) error {
 	}
 	needs(0)
 	if exe.Interp != "" {
-		add(exe.Interp)
+		add(r.in(exe.Interp))
 	}
 	n := len(scope)
 	// Only the libraries dlopen'ed themselves are looked up by name; their

@@ -65,17 +65,66 @@ func parseLDCache(d []byte) map[string]string {
 	return out
 }
 
-// resolver finds the file a DT_NEEDED entry names, as ld.so would.
+// resolver finds the file a DT_NEEDED entry names, as ld.so would, under
+// root ("" for the host's /).
 type resolver struct {
 	cache map[string]string
+	root  string
 }
 
-func newResolver() *resolver {
-	r := &resolver{cache: map[string]string{}}
-	if d, err := os.ReadFile("/etc/ld.so.cache"); err == nil {
+func newResolver(root string) *resolver {
+	r := &resolver{cache: map[string]string{}, root: root}
+	if d, err := os.ReadFile(r.in("/etc/ld.so.cache")); err == nil {
 		r.cache = parseLDCache(d)
 	}
 	return r
+}
+
+// maxLinks is how many symbolic links in.go follows in one path, as the
+// kernel's MAXSYMLINKS.
+const maxLinks = 40
+
+// in returns the path by which seccompgen reaches p, a path as a process
+// under r.root sees it: p under root, with every symbolic link resolved
+// inside root (an absolute target starts again at root, ".." stops at
+// it), as the kernel resolves it for that process.
+func (r *resolver) in(p string) string {
+	if r.root == "" || !filepath.IsAbs(p) {
+		return p
+	}
+	var done []string // resolved components, under root
+	rest := strings.Split(p, "/")
+	links := 0
+	for len(rest) > 0 {
+		c := rest[0]
+		rest = rest[1:]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			if len(done) > 0 {
+				done = done[:len(done)-1]
+			}
+			continue
+		}
+		cur := r.root + "/" + strings.Join(append(done, c), "/")
+		fi, err := os.Lstat(cur)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 || links >= maxLinks {
+			done = append(done, c)
+			continue
+		}
+		links++
+		target, err := os.Readlink(cur)
+		if err != nil {
+			done = append(done, c)
+			continue
+		}
+		if strings.HasPrefix(target, "/") {
+			done = nil
+		}
+		rest = append(strings.Split(target, "/"), rest...)
+	}
+	return r.root + "/" + strings.Join(done, "/")
 }
 
 // find looks for needed on behalf of an object at path with the given
@@ -84,13 +133,19 @@ func newResolver() *resolver {
 // executable's RPATH, which ld.so also searches for its dependencies.
 func (r *resolver) find(needed, path string, runpath, rpath, loaderRpath []string) string {
 	if strings.Contains(needed, "/") {
-		return needed
+		return r.in(needed)
 	}
 	origin := filepath.Dir(path)
 	try := func(dirs []string) string {
 		for _, d := range dirs {
+			// $ORIGIN is the object's own directory, a path seccompgen
+			// reaches already; any other directory is under the root.
+			rooted := !strings.Contains(d, "$ORIGIN") && !strings.Contains(d, "${ORIGIN}")
 			d = strings.ReplaceAll(strings.ReplaceAll(d, "${ORIGIN}", origin), "$ORIGIN", origin)
 			p := filepath.Join(d, needed)
+			if rooted {
+				p = r.in(p)
+			}
 			if isELF64(p) {
 				return p
 			}
@@ -104,8 +159,8 @@ func (r *resolver) find(needed, path string, runpath, rpath, loaderRpath []strin
 	} else if p := try(runpath); p != "" {
 		return p
 	}
-	if p, ok := r.cache[needed]; ok && isELF64(p) {
-		return p
+	if p, ok := r.cache[needed]; ok && isELF64(r.in(p)) {
+		return r.in(p)
 	}
 	return try(defaultDirs)
 }

@@ -29,6 +29,9 @@ type ParseError struct {
 	File string
 	Line int // 1-based; 0 when the problem has no single place
 	Col  int // 1-based, in bytes
+	// Path is the value the problem is about ("syscalls[3].action"),
+	// when it is about one.
+	Path string
 	Err  error
 }
 
@@ -78,6 +81,14 @@ func Parse(name string, data []byte, t Target) (*Profile, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &ParseError{File: name, Err: errors.New("empty file, want a seccomp profile (a JSON object)")}
 	}
+	if looksSPO(data) {
+		return parseSPO(name, data, tgt)
+	}
+	return parseJSON(name, data, tgt)
+}
+
+// parseJSON reads an OCI or Docker-format profile.
+func parseJSON(name string, data []byte, tgt target) (*Profile, error) {
 	doc := &document{name: name, data: data}
 	var cfg seccomp.Seccomp
 	if err := json.Unmarshal(data, &cfg); err != nil {
@@ -124,7 +135,7 @@ func (d *document) errAt(path string, format string, a ...any) error {
 	for p := strings.ToLower(path); ; {
 		for _, n := range d.index() {
 			if strings.ToLower(n.path) == p {
-				return d.errOffset(n.start, err)
+				return d.errOffsetPath(n.start, path, err)
 			}
 		}
 		i := strings.LastIndexAny(p, ".[")
@@ -137,6 +148,12 @@ func (d *document) errAt(path string, format string, a ...any) error {
 		}
 		p = p[:i]
 	}
+}
+
+func (d *document) errOffsetPath(off int, path string, err error) error {
+	e := d.errOffset(off, err)
+	e.(*ParseError).Path = path
+	return e
 }
 
 func (d *document) errOffset(off int, err error) error {
@@ -172,7 +189,7 @@ func (d *document) decodeError(err error) error {
 		if n.path == "" {
 			return d.errOffset(n.start, fmt.Errorf("want a seccomp profile (a JSON object), got %s", typ.Value))
 		}
-		return d.errOffset(n.start, fmt.Errorf("%s: %s", n.path, what))
+		return d.errOffsetPath(n.start, n.path, fmt.Errorf("%s: %s", n.path, what))
 	}
 	// Errors from UnmarshalJSON methods carry no place; the only such
 	// method in a profile is minKernel's, so find the bad one.

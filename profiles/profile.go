@@ -18,6 +18,9 @@ type Profile struct {
 	// logBadArch makes Compile log, not kill, a syscall of an
 	// architecture spec does not list (LogMode).
 	logBadArch bool
+	// spo is the identity of the SeccompProfile resource it was read
+	// from, nil for a plain profile.
+	spo *SPOMeta
 }
 
 // EPERM is the errno a generated profile returns for what it does not allow.

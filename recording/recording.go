@@ -25,6 +25,36 @@ type Recording struct {
 	Losses Losses `json:"losses"`
 	// Exit is how the workload's first process ended.
 	Exit Exit `json:"exit"`
+	// Attach is set when the tracer joined processes that already ran
+	// (record --pid, --cgroup) instead of starting the workload: what
+	// they did before is missing. nil when the recording saw the start.
+	Attach *Attach `json:"attach,omitempty"`
+}
+
+// Attach says what a recording joined, and how it ended.
+type Attach struct {
+	// PID is the process attached to (record --pid).
+	PID int `json:"pid,omitempty"`
+	// FromExec: nothing was counted before PID's next execve.
+	FromExec bool `json:"from_exec,omitempty"`
+	// Cgroup is the cgroup v2 directory whose subtree was recorded.
+	Cgroup string `json:"cgroup,omitempty"`
+	// Ended is why the recording stopped: EndedExit, EndedDuration or
+	// EndedStopped.
+	Ended string `json:"ended"`
+}
+
+// Why an attached recording ended.
+const (
+	EndedExit     = "exit"        // every recorded process exited (the cgroup emptied)
+	EndedDuration = "duration"    // the time given for it was up
+	EndedStopped  = "interrupted" // seccompgen was told to stop (SIGINT, SIGTERM)
+)
+
+// StartedLate reports whether the recording may miss the workload's
+// start-up: it joined a running process, and not at an exec.
+func (a *Attach) StartedLate() bool {
+	return a != nil && !a.FromExec
 }
 
 // Syscall is one syscall number of one ABI as the workload used it.

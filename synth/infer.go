@@ -386,6 +386,7 @@ func scan(merged *recording.Recording, p Policy, rep *Report, files goruntime.Fi
 			continue
 		}
 		o := opts
+		o.Root = rootOf(files, t.x)
 		var closers []func()
 		var libs []dynInfo
 		for _, l := range t.libs {

@@ -111,9 +111,16 @@ type Report struct {
 	// Libraries are the files the tree mapped executable (recording.Library).
 	Libraries []recording.Library `json:"libraries"`
 	Losses    recording.Losses    `json:"losses"`
-	// Exit is CMD's exit; null when several recordings were merged.
-	Exit     *recording.Exit `json:"exit"`
-	Warnings []string        `json:"warnings"`
+	// Exit is CMD's exit; null when several recordings were merged, or
+	// for an attach (record --pid, --cgroup).
+	Exit *recording.Exit `json:"exit"`
+	// Attach says the recording joined running processes (record --pid,
+	// --cgroup) and how it ended; null when it saw the workload start.
+	Attach *recording.Attach `json:"attach"`
+	// StartedLate: the recording joined the workload after its start
+	// (Attach without from_exec), so its start-up is missing.
+	StartedLate bool     `json:"started_late"`
+	Warnings    []string `json:"warnings"`
 	// GoBinaries are the Go executables of the tree, inspected for
 	// Policy.Infer == InferGo.
 	GoBinaries []goruntime.Binary `json:"go_binaries"`
@@ -213,6 +220,7 @@ func SynthesizeFiles(recs []*recording.Recording, p Policy, files goruntime.File
 		exit := recs[0].Exit
 		rep.Exit = &exit
 	}
+	attachReport(recs, rep)
 	abis := merged.UsedABIs()
 	if len(abis) == 0 {
 		return nil, nil, errors.New("the recording has no syscalls: nothing ran under the tracer")

@@ -97,6 +97,11 @@ func TestSpec(t *testing.T) {
 		"pinned":     {"NR_SOCKET_X86_64": uint64(tracerPinnedNR_SOCKET_X8664), "NR_CLONE_X86_64": uint64(tracerPinnedNR_CLONE_X8664), "NR_PERSONALITY_X86_64": uint64(tracerPinnedNR_PERSONALITY_X8664)},
 		"clone_ns":   {"CLONE_NS_MASK": uint64(tracerCloneNsCLONE_NS_MASK)},
 	}
+	// Attaching (attach.go).
+	wantEnums["event_kind"]["EVENT_ADMIT"] = uint64(eventAdmit)
+	wantEnums["admit_result"] = map[string]uint64{"ADMITTED": uint64(admitted), "ADMIT_TRACKED": uint64(admitTracked), "ADMIT_FULL": uint64(admitFull),
+		"ADMIT_REMOVED": uint64(tracerAdmitResultADMIT_REMOVED), "ADMIT_ABSENT": uint64(tracerAdmitResultADMIT_ABSENT)}
+	wantEnums["attach_op"] = map[string]uint64{"ATTACH_ADMIT": uint64(attachAdmit), "ATTACH_FORGET": uint64(attachForget)}
 	for name, want := range wantEnums {
 		var e *btf.Enum
 		if err := spec.Types.TypeByName(name, &e); err != nil {

@@ -25,6 +25,9 @@ type Files struct {
 	mu   sync.Mutex
 	open map[fileKey]*os.File
 	errs map[fileKey]error
+	// roots are the root directories of the execs that ran under
+	// another (a chroot, a container), by process and file (attach.go).
+	roots map[rootKey]*os.File
 }
 
 type fileKey struct{ dev, ino uint64 }
@@ -61,6 +64,10 @@ func (f *Files) Close() error {
 	for k, file := range f.open {
 		file.Close()
 		delete(f.open, k)
+	}
+	for k, r := range f.roots {
+		r.Close()
+		delete(f.roots, k)
 	}
 	return nil
 }

@@ -63,6 +63,13 @@ type Config struct {
 	// Args also records the first argument of the syscalls in
 	// recording.PinnedArgs (Recording.Args); clone's only under its mask.
 	Args bool
+	// Attach makes a tracer that joins running processes (Tracer.Attach)
+	// rather than starting one; it needs seccompgen in the host's pid
+	// namespace.
+	Attach bool
+	// Cgroup, with Attach, is the cgroup v2 directory whose subtree
+	// Attach records: processes that enter it are admitted as they do.
+	Cgroup string
 }
 
 // Tracer is the loaded and attached eBPF tracer. It records one workload.
@@ -114,6 +121,9 @@ func New(cfg Config) (*Tracer, error) {
 			return nil, fmt.Errorf("tracer: set record_args: %w", err)
 		}
 	}
+	if err := prepareAttach(spec, cfg); err != nil {
+		return nil, err
+	}
 	t := &Tracer{readDone: make(chan struct{}), files: newFiles(), libSeen: map[fileKey]bool{}, interps: map[fileKey]bool{}}
 	if err := spec.LoadAndAssign(&t.objs, nil); err != nil {
 		return nil, fmt.Errorf("tracer: %w", classify(err))
@@ -125,6 +135,10 @@ func New(cfg Config) (*Tracer, error) {
 			return nil, fmt.Errorf("tracer: attach %s: %w", p, classify(err))
 		}
 		t.links = append(t.links, l)
+	}
+	if err := t.attachCgroupProg(cfg); err != nil {
+		t.Close()
+		return nil, err
 	}
 	t.rd, err = ringbuf.NewReader(t.objs.Execs)
 	if err != nil {
@@ -225,10 +239,15 @@ func (t *Tracer) readExecs() {
 		if !ok {
 			continue
 		}
+		if e.kind == eventAdmit {
+			t.snapshot(e.pid) // a process entered the recorded cgroup
+			continue
+		}
 		// Open the file at once, while its process most likely lives.
 		t.files.add(e)
 		switch e.kind {
 		case eventExec:
+			t.files.addRoot(e, true)
 			x := recording.Exec{PID: e.pid, Path: e.path, Dev: e.dev, Inode: e.ino}
 			if e.flags&execInterpreted != 0 {
 				x.Script = e.name

@@ -22,11 +22,35 @@ const (
 	tracerAbiNR_ABIS   tracerAbi = 3
 )
 
+type tracerAdmitResult uint32
+
+const (
+	tracerAdmitResultADMITTED      tracerAdmitResult = 0
+	tracerAdmitResultADMIT_TRACKED tracerAdmitResult = 1
+	tracerAdmitResultADMIT_FULL    tracerAdmitResult = 2
+	tracerAdmitResultADMIT_REMOVED tracerAdmitResult = 3
+	tracerAdmitResultADMIT_ABSENT  tracerAdmitResult = 4
+)
+
 type tracerArgkey struct {
 	_     structs.HostLayout
 	Nr    uint32
 	Idx   uint32
 	Value uint64
+}
+
+type tracerAttachOp uint32
+
+const (
+	tracerAttachOpATTACH_ADMIT  tracerAttachOp = 0
+	tracerAttachOpATTACH_FORGET tracerAttachOp = 1
+)
+
+type tracerAttachReq struct {
+	_     structs.HostLayout
+	Op    uint32
+	Tgid  uint32
+	State uint32
 }
 
 type tracerCloneNs uint32
@@ -46,8 +70,9 @@ const (
 type tracerEventKind uint32
 
 const (
-	tracerEventKindEVENT_EXEC tracerEventKind = 1
-	tracerEventKindEVENT_LIB  tracerEventKind = 2
+	tracerEventKindEVENT_EXEC  tracerEventKind = 1
+	tracerEventKindEVENT_LIB   tracerEventKind = 2
+	tracerEventKindEVENT_ADMIT tracerEventKind = 3
 )
 
 type tracerFileEvent struct {
@@ -138,16 +163,22 @@ const (
 	tracerMapProcs             = "procs"
 	tracerMapSpawners          = "spawners"
 	tracerMapStats             = "stats"
+	tracerProgAttachProc       = "attach_proc"
+	tracerProgCgroupAttachTask = "cgroup_attach_task"
 	tracerProgSchedProcessExec = "sched_process_exec"
 	tracerProgSchedProcessExit = "sched_process_exit"
 	tracerProgSchedProcessFork = "sched_process_fork"
 	tracerProgSysEnter         = "sys_enter"
+	tracerVarCgroupId          = "cgroup_id"
 	tracerVarFilteredOnly      = "filtered_only"
 	tracerVarPidnsDev          = "pidns_dev"
 	tracerVarPidnsIno          = "pidns_ino"
 	tracerVarPidnsLevel        = "pidns_level"
 	tracerVarRecordArgs        = "record_args"
 	tracerVarUnusedAbi         = "unused_abi"
+	tracerVarUnusedAdmitResult = "unused_admit_result"
+	tracerVarUnusedAttachOp    = "unused_attach_op"
+	tracerVarUnusedAttachReq   = "unused_attach_req"
 	tracerVarUnusedCloneNs     = "unused_clone_ns"
 	tracerVarUnusedEventFlag   = "unused_event_flag"
 	tracerVarUnusedEventKind   = "unused_event_kind"
@@ -200,6 +231,8 @@ type tracerSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracerProgramSpecs struct {
+	AttachProc       *ebpf.ProgramSpec `ebpf:"attach_proc"`
+	CgroupAttachTask *ebpf.ProgramSpec `ebpf:"cgroup_attach_task"`
 	SchedProcessExec *ebpf.ProgramSpec `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.ProgramSpec `ebpf:"sched_process_exit"`
 	SchedProcessFork *ebpf.ProgramSpec `ebpf:"sched_process_fork"`
@@ -224,20 +257,24 @@ type tracerMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracerVariableSpecs struct {
-	FilteredOnly    *ebpf.VariableSpec `ebpf:"filtered_only"`
-	PidnsDev        *ebpf.VariableSpec `ebpf:"pidns_dev"`
-	PidnsIno        *ebpf.VariableSpec `ebpf:"pidns_ino"`
-	PidnsLevel      *ebpf.VariableSpec `ebpf:"pidns_level"`
-	RecordArgs      *ebpf.VariableSpec `ebpf:"record_args"`
-	UnusedAbi       *ebpf.VariableSpec `ebpf:"unused_abi"`
-	UnusedCloneNs   *ebpf.VariableSpec `ebpf:"unused_clone_ns"`
-	UnusedEventFlag *ebpf.VariableSpec `ebpf:"unused_event_flag"`
-	UnusedEventKind *ebpf.VariableSpec `ebpf:"unused_event_kind"`
-	UnusedFileEvent *ebpf.VariableSpec `ebpf:"unused_file_event"`
-	UnusedLimits    *ebpf.VariableSpec `ebpf:"unused_limits"`
-	UnusedLoss      *ebpf.VariableSpec `ebpf:"unused_loss"`
-	UnusedPinned    *ebpf.VariableSpec `ebpf:"unused_pinned"`
-	UnusedState     *ebpf.VariableSpec `ebpf:"unused_state"`
+	CgroupId          *ebpf.VariableSpec `ebpf:"cgroup_id"`
+	FilteredOnly      *ebpf.VariableSpec `ebpf:"filtered_only"`
+	PidnsDev          *ebpf.VariableSpec `ebpf:"pidns_dev"`
+	PidnsIno          *ebpf.VariableSpec `ebpf:"pidns_ino"`
+	PidnsLevel        *ebpf.VariableSpec `ebpf:"pidns_level"`
+	RecordArgs        *ebpf.VariableSpec `ebpf:"record_args"`
+	UnusedAbi         *ebpf.VariableSpec `ebpf:"unused_abi"`
+	UnusedAdmitResult *ebpf.VariableSpec `ebpf:"unused_admit_result"`
+	UnusedAttachOp    *ebpf.VariableSpec `ebpf:"unused_attach_op"`
+	UnusedAttachReq   *ebpf.VariableSpec `ebpf:"unused_attach_req"`
+	UnusedCloneNs     *ebpf.VariableSpec `ebpf:"unused_clone_ns"`
+	UnusedEventFlag   *ebpf.VariableSpec `ebpf:"unused_event_flag"`
+	UnusedEventKind   *ebpf.VariableSpec `ebpf:"unused_event_kind"`
+	UnusedFileEvent   *ebpf.VariableSpec `ebpf:"unused_file_event"`
+	UnusedLimits      *ebpf.VariableSpec `ebpf:"unused_limits"`
+	UnusedLoss        *ebpf.VariableSpec `ebpf:"unused_loss"`
+	UnusedPinned      *ebpf.VariableSpec `ebpf:"unused_pinned"`
+	UnusedState       *ebpf.VariableSpec `ebpf:"unused_state"`
 }
 
 // tracerObjects contains all objects after they have been loaded into the kernel.
@@ -287,26 +324,32 @@ func (m *tracerMaps) Close() error {
 //
 // It can be passed to loadTracerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracerVariables struct {
-	FilteredOnly    *ebpf.Variable `ebpf:"filtered_only"`
-	PidnsDev        *ebpf.Variable `ebpf:"pidns_dev"`
-	PidnsIno        *ebpf.Variable `ebpf:"pidns_ino"`
-	PidnsLevel      *ebpf.Variable `ebpf:"pidns_level"`
-	RecordArgs      *ebpf.Variable `ebpf:"record_args"`
-	UnusedAbi       *ebpf.Variable `ebpf:"unused_abi"`
-	UnusedCloneNs   *ebpf.Variable `ebpf:"unused_clone_ns"`
-	UnusedEventFlag *ebpf.Variable `ebpf:"unused_event_flag"`
-	UnusedEventKind *ebpf.Variable `ebpf:"unused_event_kind"`
-	UnusedFileEvent *ebpf.Variable `ebpf:"unused_file_event"`
-	UnusedLimits    *ebpf.Variable `ebpf:"unused_limits"`
-	UnusedLoss      *ebpf.Variable `ebpf:"unused_loss"`
-	UnusedPinned    *ebpf.Variable `ebpf:"unused_pinned"`
-	UnusedState     *ebpf.Variable `ebpf:"unused_state"`
+	CgroupId          *ebpf.Variable `ebpf:"cgroup_id"`
+	FilteredOnly      *ebpf.Variable `ebpf:"filtered_only"`
+	PidnsDev          *ebpf.Variable `ebpf:"pidns_dev"`
+	PidnsIno          *ebpf.Variable `ebpf:"pidns_ino"`
+	PidnsLevel        *ebpf.Variable `ebpf:"pidns_level"`
+	RecordArgs        *ebpf.Variable `ebpf:"record_args"`
+	UnusedAbi         *ebpf.Variable `ebpf:"unused_abi"`
+	UnusedAdmitResult *ebpf.Variable `ebpf:"unused_admit_result"`
+	UnusedAttachOp    *ebpf.Variable `ebpf:"unused_attach_op"`
+	UnusedAttachReq   *ebpf.Variable `ebpf:"unused_attach_req"`
+	UnusedCloneNs     *ebpf.Variable `ebpf:"unused_clone_ns"`
+	UnusedEventFlag   *ebpf.Variable `ebpf:"unused_event_flag"`
+	UnusedEventKind   *ebpf.Variable `ebpf:"unused_event_kind"`
+	UnusedFileEvent   *ebpf.Variable `ebpf:"unused_file_event"`
+	UnusedLimits      *ebpf.Variable `ebpf:"unused_limits"`
+	UnusedLoss        *ebpf.Variable `ebpf:"unused_loss"`
+	UnusedPinned      *ebpf.Variable `ebpf:"unused_pinned"`
+	UnusedState       *ebpf.Variable `ebpf:"unused_state"`
 }
 
 // tracerPrograms contains all programs after they have been loaded into the kernel.
 //
 // It can be passed to loadTracerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracerPrograms struct {
+	AttachProc       *ebpf.Program `ebpf:"attach_proc"`
+	CgroupAttachTask *ebpf.Program `ebpf:"cgroup_attach_task"`
 	SchedProcessExec *ebpf.Program `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.Program `ebpf:"sched_process_exit"`
 	SchedProcessFork *ebpf.Program `ebpf:"sched_process_fork"`
@@ -315,6 +358,8 @@ type tracerPrograms struct {
 
 func (p *tracerPrograms) Close() error {
 	return _TracerClose(
+		p.AttachProc,
+		p.CgroupAttachTask,
 		p.SchedProcessExec,
 		p.SchedProcessExit,
 		p.SchedProcessFork,

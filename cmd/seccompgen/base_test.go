@@ -33,7 +33,7 @@ func TestCommands(t *testing.T) {
 			listed = append(listed, c.Name)
 		}
 	}
-	want := []string{"check", "diff", "learn", "merge", "record", "run", "version"}
+	want := []string{"check", "diff", "learn", "merge", "oci-hook", "record", "run", "version"}
 	if diff := cmp.Diff(want, listed); diff != "" {
 		t.Errorf("listed commands (-want +got):\n%s", diff)
 	}

@@ -45,7 +45,9 @@ conditions, check records their arguments (as --args does) and a value the
 conditions refuse is a break; conditions it cannot check are named.
 
 --update rewrites FILE with the profile this run needs (canonical form,
-atomically) and exits 0. A CMD that fails (non-zero status) makes check exit
+atomically) and exits 0. FILE may be a security-profiles-operator
+SeccompProfile resource: --update keeps it one, with its name (a new .yaml
+or .yml FILE, or --profile-format spo, makes one). A CMD that fails (non-zero status) makes check exit
 2 unless --allow-failure: a broken test command must not pass as in sync.
 Other trouble (no FILE, a bad FILE, no privileges for the tracer) exits 2.
 
@@ -81,6 +83,7 @@ type checkFlags struct {
 	allowFailure bool
 	format       string
 	jsonPath     string
+	pf           profileFormat
 }
 
 var checkOpts checkFlags
@@ -92,6 +95,7 @@ func (f *checkFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.allowFailure, "allow-failure", false, "compare even when CMD exits non-zero")
 	fs.StringVar(&f.format, "format", "text", "output: text (on stderr) or json (on stdout; CMD's stdout then goes to stderr)")
 	fs.StringVar(&f.jsonPath, "json", "", "also write the JSON verdict to `FILE` (\"-\": stdout; CMD's stdout then goes to stderr)")
+	f.pf.register(fs, "profile-format")
 	f.rf.register(fs)
 }
 
@@ -107,6 +111,9 @@ func (f *checkFlags) run(c *command, args []string) int {
 	}
 	if f.format != "text" && f.format != "json" {
 		return usageError(c, "--format %q: want text or json", f.format)
+	}
+	if p := f.pf.format; p != "" && p != formatOCI && p != formatSPO {
+		return usageError(c, "--profile-format %q: want oci or spo", p)
 	}
 	pol, err := f.rf.policy()
 	if err != nil {
@@ -192,7 +199,11 @@ func (f *checkFlags) check(pol synth.Policy, args []string) checkResult {
 		return checkFailed(res, err)
 	}
 	if f.update {
-		if err := dst.Write(got.Bytes()); err != nil {
+		data, err := f.updated(got)
+		if err != nil {
+			return checkFailed(res, err)
+		}
+		if err := dst.Write(data); err != nil {
 			return checkFailed(res, err)
 		}
 		res.Verdict = verify.InSync
@@ -216,6 +227,22 @@ func stoppedNote(cmd string, tr traced) string {
 		return fmt.Sprintf("seccompgen check: %s was stopped by %s, sent to seccompgen and forwarded: comparing what it did until then\n", cmd, name)
 	}
 	return fmt.Sprintf("seccompgen check: %s exited with status %d after %s was sent to seccompgen and forwarded: taken as stopped by it (128+%d, as a shell exits on a signal it handled); comparing what it did until then\n", cmd, tr.status, name, int(tr.stoppedBy))
+}
+
+// updated is the profile --update writes, in FILE's format: the
+// SeccompProfile resource FILE is stays one, with its name.
+func (f *checkFlags) updated(got *profiles.Profile) ([]byte, error) {
+	var prev *profiles.SPOMeta
+	if old, err := profiles.ReadFile(f.profilePath, profiles.DefaultTarget()); err == nil {
+		if m, ok := old.SPO(); ok {
+			prev = &m
+		}
+	}
+	enc, err := f.pf.encoder("--profile-format", f.profilePath, f.profilePath, prev)
+	if err != nil {
+		return nil, err
+	}
+	return enc(got)
 }
 
 // checkFailed is res for trouble: err, exit 2.

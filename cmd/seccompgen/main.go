@@ -45,10 +45,12 @@ var commands = []*command{
 	cmdDiff,
 	cmdLearn,
 	cmdMerge,
+	cmdOCIHook,
 	cmdRecord,
 	cmdRun,
 	cmdVersion,
 	cmdExec,
+	cmdOCIRecord,
 }
 
 // lookup returns the command called name, its FlagSet made, or nil.

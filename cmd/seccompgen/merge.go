@@ -13,7 +13,7 @@ import (
 
 var cmdMerge = &command{
 	Name:      "merge",
-	UsageLine: "merge -o OUT [--strict] [--union-arches] [--caps LIST] [--log-mode] PROFILE...",
+	UsageLine: "merge -o OUT [--format oci|spo] [--strict] [--union-arches] [--caps LIST] [--log-mode] PROFILE...",
 	Short:     "unite several profiles; denies still win",
 	Long: `Merge writes one profile that lets through what any PROFILE lets through,
 and nothing more: the architectures of all, every syscall some input allows,
@@ -23,8 +23,10 @@ syscall that any input denies by a rule stays denied.
 
 Use it to combine profiles recorded on different hosts, or from several
 runs of the same workload. Inputs may be OCI or Docker format (resolved as
-in diff); they must share a default action that denies. The output is
-canonical, written atomically.
+in diff) or SeccompProfile resources; they must share a default action
+that denies. The output is canonical, written atomically: OCI JSON, or
+with --format spo (the default for a .yaml or .yml OUT) one
+security-profiles-operator SeccompProfile resource.
 
 A profile's rules apply to every architecture it admits: there are no
 per-architecture rules. Merging an x86_64-only input with one that admits
@@ -47,7 +49,8 @@ records back into the profile (docs/learn.md). Merging one profile with
 
 Exit status: 0 on success, 2 on trouble.`,
 	Example: `	seccompgen merge -o app.json run1.json run2.json run3.json
-	seccompgen merge --log-mode -o app.log.json app.json`,
+	seccompgen merge --log-mode -o app.log.json app.json
+	seccompgen merge -o app.yaml --spo-name app node-a.json node-b.json`,
 	UsageExit:    exitTrouble,
 	Interspersed: true,
 	AddFlags:     mergeOpts.register,
@@ -59,6 +62,7 @@ type mergeFlags struct {
 	out, caps           string
 	strict, unionArches bool
 	logMode             bool
+	pf                  profileFormat
 }
 
 var mergeOpts mergeFlags
@@ -69,6 +73,7 @@ func (f *mergeFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.unionArches, "union-arches", false, "merge inputs that admit different architectures even when that allows syscalls on an architecture no input admitting it allowed (warns)")
 	fs.StringVar(&f.caps, "caps", "", "capabilities Docker-format inputs are resolved for: a comma-separated `LIST` (default: Docker's 14)")
 	fs.BoolVar(&f.logMode, "log-mode", false, "write the result's log-mode copy: what it would refuse is logged (SCMP_ACT_LOG) instead, explicit denies included (docs/learn.md)")
+	f.pf.register(fs, "format")
 }
 
 func (f *mergeFlags) run(c *command, args []string) int {
@@ -82,6 +87,10 @@ func (f *mergeFlags) run(c *command, args []string) int {
 	dst := &outfile.File{Flag: "-o", Path: f.out}
 	if err := outfile.Prepare(dst); err != nil {
 		return outputError(c, err)
+	}
+	enc, err := f.pf.encoder("--format", f.out, args[0], nil)
+	if err != nil {
+		return usageError(c, "%v", err)
 	}
 	t, err := targetFlag(c.Flags, f.caps)
 	if err != nil {
@@ -104,7 +113,11 @@ func (f *mergeFlags) run(c *command, args []string) int {
 	if f.logMode {
 		m = m.LogCopy()
 	}
-	if err := dst.Write(m.Bytes()); err != nil {
+	data, err := enc(m)
+	if err != nil {
+		return fail(c, err)
+	}
+	if err := dst.Write(data); err != nil {
 		return fail(c, err)
 	}
 	return 0

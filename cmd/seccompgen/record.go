@@ -208,7 +208,7 @@ func (f *recordFlags) trace(args []string) traced {
 
 var cmdRecord = &command{
 	Name:      "record",
-	UsageLine: "record [-o FILE] [--report FILE] [--deny LIST] [--user USER[:GROUP]] [--runtime R] [--infer LIST] [--errno E] [--args] -- CMD [ARG...]",
+	UsageLine: "record [-o FILE] [--report FILE] [--deny LIST] [--user USER[:GROUP]] [--runtime R] [--infer LIST] [--errno E] [--args] -- CMD [ARG...]\n       seccompgen record [flags] --pid PID [--from-exec] [--duration D]\n       seccompgen record [flags] --cgroup DIR [--duration D]",
 	Short:     "trace CMD's process tree and write the smallest profile that lets it run",
 	Long: `
 Record runs CMD under an eBPF tracer that sees every syscall of CMD, of every
@@ -272,14 +272,38 @@ library and the Go runtime fall back to clone. With --args the default
 --deny also denies io_uring, whose rings open sockets and files no filter
 sees. See docs/args.md and docs/io_uring.md.
 
+--pid PID records a process that already runs instead of a CMD: PID, all
+its threads and every process it starts from now on, until the last of them
+exits, --duration D is up, or seccompgen gets SIGINT, SIGTERM or SIGHUP;
+then the profile is written and the status is 0. Such a profile misses what
+PID did before the attach (its start-up): the report says so ("attach",
+"started_late") and so does a warning; merge it with a profile recorded
+from the start before enforcing it. With --from-exec nothing is counted
+until PID's next execve, that execve included: the cut for a container
+runtime's init process, which waits to exec the container's entrypoint
+(what ` + "`seccompgen oci-hook`" + ` uses). --cgroup DIR records every process in the
+cgroup v2 subtree at DIR, those that enter it later included, until it is
+empty (one empty at the start is waited for). Both need seccompgen in the
+host's pid namespace. The executables and libraries of such processes are
+read through /proc/PID (exe, map_files, root), as the processes see them.
+See docs/attach.md.
+
 A workload that uses io_uring gets a warning (and "io_uring" in the
 report): a profile that allows io_uring does not bind what the ring does.
---deny memfd_create,userfaultfd,io_uring denies it.`,
+--deny memfd_create,userfaultfd,io_uring denies it.
+
+--format spo (the default for a .yaml or .yml output) writes the profile as
+a security-profiles-operator SeccompProfile resource for Kubernetes; the
+resource has no defaultErrnoRet, so a default errno other than EPERM
+becomes one explicit rule (docs/containers.md).`,
 	Example: `	seccompgen record -o app.json -- ./app --port 8080
 	seccompgen record --report why.json --deny memfd_create,ptrace -o app.json -- make test
 	sudo seccompgen record --user nobody -o ls.json -- ls -l /
 	seccompgen record --runtime runc --no-new-privileges -o probe.json -- ./probe
-	seccompgen record --args -o app.json -- ./app`,
+	seccompgen record --args -o app.json -- ./app
+	seccompgen record --runtime runc -o app.yaml --spo-name app -- ./app
+	seccompgen record --pid 4242 --duration 5m -o app.json
+	seccompgen record --cgroup /sys/fs/cgroup/unified/app.slice -o app.json`,
 	UsageExit: exitFailure,
 	AddFlags:  recordOpts.register,
 	Run:       recordOpts.run,
@@ -294,6 +318,8 @@ type recordCmdFlags struct {
 	recPath    string
 	logProfile string
 	diff       bool
+	pf         profileFormat
+	at         attachFlags
 }
 
 var recordOpts recordCmdFlags
@@ -304,12 +330,17 @@ func (f *recordCmdFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.recPath, "save-recording", "", "also save the raw recording to `FILE`")
 	fs.StringVar(&f.logProfile, "log-profile", "", "also write the profile's log-mode copy to `FILE`, to deploy first: what it would refuse is logged instead (docs/learn.md)")
 	fs.BoolVar(&f.diff, "diff", false, "print how the profile compares with Docker's default profile to stderr")
+	f.pf.register(fs, "format")
 	f.rf.register(fs)
+	f.at.register(fs)
 }
 
 func (f *recordCmdFlags) run(c *command, args []string) int {
-	if len(args) == 0 {
-		return usageError(c, "no command to record (want: record [flags] -- CMD [ARG...])")
+	if msg := f.at.check(args, &f.rf); msg != "" {
+		return usageError(c, "%s", msg)
+	}
+	if len(args) == 0 && !f.at.used() {
+		return usageError(c, "no command to record (want: record [flags] -- CMD [ARG...], or --pid PID, or --cgroup DIR)")
 	}
 	pol, err := f.rf.policy()
 	if err != nil {
@@ -320,7 +351,16 @@ func (f *recordCmdFlags) run(c *command, args []string) int {
 	if output == "" {
 		output = "-"
 	}
+	cmdName := ""
+	if len(args) > 0 {
+		cmdName = args[0]
+	}
+	enc, err := f.pf.encoder("--format", output, cmdName, nil)
+	if err != nil {
+		return usageError(c, "%v", err)
+	}
 	outs := recordOutputs{
+		encode:  enc,
 		profile: &outfile.File{Flag: "-o", Path: output},
 		report:  &outfile.File{Flag: "--report", Path: f.reportPath},
 		rec:     &outfile.File{Flag: "--save-recording", Path: f.recPath},
@@ -333,7 +373,12 @@ func (f *recordCmdFlags) run(c *command, args []string) int {
 		// CMD's output would be mixed into the document.
 		f.rf.stdout = os.Stderr
 	}
-	tr := f.rf.trace(args)
+	var tr traced
+	if f.at.used() {
+		tr = f.rf.attach(f.at.target(), f.at.duration)
+	} else {
+		tr = f.rf.trace(args)
+	}
 	if tr.err != nil {
 		fmt.Fprintf(os.Stderr, "seccompgen record: %v\n", tr.err)
 		return tr.status
@@ -350,6 +395,8 @@ func (f *recordCmdFlags) run(c *command, args []string) int {
 type recordOutputs struct {
 	profile, report, rec *outfile.File
 	logProf              *outfile.File // the profile's log-mode copy
+	// encode writes the profile in the chosen format; nil is OCI JSON.
+	encode func(*profiles.Profile) ([]byte, error)
 }
 
 // writeOutputs writes each output on its own, the profile first, so one
@@ -373,7 +420,12 @@ func writeOutputs(rec *recording.Recording, files *tracer.Files, pol synth.Polic
 	}
 	prof, rep, synthErr := synthesize(rec, files, pol)
 	if synthErr == nil {
-		write(outs.profile, "profile", func() ([]byte, error) { return prof.Bytes(), nil })
+		write(outs.profile, "profile", func() ([]byte, error) {
+			if outs.encode != nil {
+				return outs.encode(prof)
+			}
+			return prof.Bytes(), nil
+		})
 		write(outs.logProf, "log-mode profile", func() ([]byte, error) { return prof.LogCopy().Bytes(), nil })
 		write(outs.report, "report", func() ([]byte, error) {
 			data, err := json.MarshalIndent(rep, "", "  ")

@@ -345,7 +345,7 @@ func TestRecordUsageErrors(t *testing.T) {
 		stderr string
 	}{
 		{"no command", []string{"record"},
-			"seccompgen record: no command to record (want: record [flags] -- CMD [ARG...])\nRun 'seccompgen help record' for details.\n"},
+			"seccompgen record: no command to record (want: record [flags] -- CMD [ARG...], or --pid PID, or --cgroup DIR)\nRun 'seccompgen help record' for details.\n"},
 		{"unknown deny", []string{"record", "--deny", "memfd_creat", "--", "/bin/true"},
 			"seccompgen record: --deny: unknown syscall \"memfd_creat\" (did you mean \"memfd_create\"?)\nRun 'seccompgen help record' for details.\n"},
 		{"unknown inference", []string{"record", "--infer", "every", "--", "/bin/true"},

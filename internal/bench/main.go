@@ -104,6 +104,7 @@ func bench(bin, out string, runs int, quick bool, runCmd string) error {
 			{name: "empty sys_enter program (floor)", argv: argv, around: attachFloor(floor)},
 			{name: "seccompgen record", argv: record(argv...)},
 			{name: "outside the tree while seccompgen records another", argv: argv, around: backgroundRecord(bin, filepath.Join(tmp, "other.json"))},
+			{name: "outside the cgroup while seccompgen record --cgroup records one", argv: argv, around: backgroundCgroupRecord(bin, filepath.Join(tmp, "cgroup.json"))},
 		}
 		ss, err := interleave(vs, sz.stormRuns, func(p string) { say("  %s", p) })
 		if err != nil {
@@ -113,6 +114,9 @@ func bench(bin, out string, runs int, quick bool, runCmd string) error {
 		r.add(row{what: what, metric: m, base: vs[0].name, name: vs[1].name, target: reference}, ss[0], ss[1])
 		r.add(row{what: what, metric: m, base: vs[0].name, name: vs[2].name, target: ratioAtMost(1.10)}, ss[0], ss[2])
 		r.add(row{what: what, metric: m, base: vs[0].name, name: vs[3].name, target: reference}, ss[0], ss[3])
+		// Issue #14: record --cgroup must leave the hot path of a process
+		// outside as cheap as record of a command's tree does.
+		r.add(row{what: what, metric: m, base: vs[3].name, name: vs[4].name, target: ratioAtMost(1.05)}, ss[3], ss[4])
 		r.floors = append(r.floors, floorNote{threads: threads, m: m, untraced: ss[0], floor: ss[1], record: ss[2]})
 
 		what = fmt.Sprintf("syscall storm, %s × %s getppid", threadsText(threads), count(sz.stormStrace))

@@ -115,7 +115,9 @@ enum event_flag {
 };
 const enum event_flag *unused_event_flag __attribute__((unused));
 
-enum event_kind { EVENT_EXEC = 1, EVENT_LIB = 2 };
+/* EVENT_ADMIT: the kernel admitted a running process (attach.go reads its
+ * executable and libraries from /proc/PID). */
+enum event_kind { EVENT_EXEC = 1, EVENT_LIB = 2, EVENT_ADMIT = 3 };
 const enum event_kind *unused_event_kind __attribute__((unused));
 
 /* Ring buffer record: an exec, or a file first mapped executable. */
@@ -363,6 +365,172 @@ static __always_inline void mapped(struct task_struct *task, __u32 tgid, __s32 f
 	bpf_ringbuf_submit(e, 0);
 }
 
+/* ---- Attach: admitting processes seccompgen did not start ----
+ * record --pid and --cgroup join processes that already run. Userspace
+ * admits them through attach_proc (a syscall program, so the active bit
+ * changes with the same atomic add as everywhere else); with --cgroup the
+ * kernel admits every process that enters the subtree (cgroup_attach_task)
+ * or is born in it without a tracked parent (clone3's CLONE_INTO_CGROUP).
+ * None of it is on the sys_enter path: a process outside costs what it
+ * did before, the active-bit test. */
+
+/* record --cgroup: the id (the inode) of the cgroup v2 directory whose
+ * subtree is recorded, set at load; 0 when off, so the verifier drops
+ * every check below. */
+volatile const __u64 cgroup_id = 0;
+
+struct kernfs_node {
+	__u64 id;
+} __attribute__((preserve_access_index));
+
+struct cgroup {
+	int level;
+	struct kernfs_node *kn;
+	struct cgroup *ancestors[]; /* ancestors[i]: the ancestor at level i, itself included */
+} __attribute__((preserve_access_index));
+
+struct css_set {
+	struct cgroup *dfl_cgrp; /* the task's cgroup in the v2 hierarchy */
+} __attribute__((preserve_access_index));
+
+/* task_struct's cgroups, in a flavour of its own (CO-RE ignores the
+ * ___ suffix) so the shared declaration in types.h stays as it is. */
+struct task_struct___attach {
+	struct css_set *cgroups;
+} __attribute__((preserve_access_index));
+
+/* Deeper than any real hierarchy (systemd's are under 10 levels). */
+#define MAX_CGROUP_LEVEL 32
+
+/* in_cgroup reports whether task's cgroup v2 is cgroup_id or below it. */
+static __always_inline int in_cgroup(struct task_struct *task)
+{
+	struct cgroup *cg = BPF_CORE_READ((struct task_struct___attach *)task, cgroups, dfl_cgrp);
+	if (!cg)
+		return 0;
+	int level = BPF_CORE_READ(cg, level);
+	__u64 anc = bpf_core_field_offset(struct cgroup, ancestors);
+	for (int i = 0; i < MAX_CGROUP_LEVEL; i++) {
+		if (i > level)
+			break;
+		struct cgroup *a = 0;
+		bpf_probe_read_kernel(&a, sizeof(a), (void *)cg + anc + (__u64)i * sizeof(a));
+		if (a && BPF_CORE_READ(a, kn, id) == cgroup_id)
+			return 1;
+	}
+	return 0;
+}
+
+enum admit_result { ADMITTED, ADMIT_TRACKED, ADMIT_FULL, ADMIT_REMOVED, ADMIT_ABSENT };
+const enum admit_result *unused_admit_result __attribute__((unused));
+
+/* admit starts tracking tgid unless it is tracked already. */
+static __always_inline __u32 admit(__u32 tgid, __u32 state, __u32 nspid)
+{
+	struct proc np = { .state = state, .nspid = nspid };
+	long err = bpf_map_update_elem(&procs, &tgid, &np, BPF_NOEXIST);
+	if (err == -17 /* EEXIST */)
+		return ADMIT_TRACKED;
+	if (err) {
+		lose(LOSS_PROCS_FULL);
+		return ADMIT_FULL;
+	}
+	if (state == STATE_ACTIVE)
+		set_active(tgid, 1);
+	return ADMITTED;
+}
+
+/* admitted tells userspace that the kernel admitted a running process,
+ * whose exec and mappings the tracer did not see. */
+static __always_inline void admitted(__u32 tgid)
+{
+	struct file_event *e = bpf_ringbuf_reserve(&execs, sizeof(*e), 0);
+	if (!e) {
+		lose(LOSS_EXEC_EVENTS);
+		return;
+	}
+	e->kind = EVENT_ADMIT;
+	e->pid = tgid;
+	e->ino = 0;
+	e->dev = 0;
+	e->flags = 0;
+	e->path_len = 0;
+	e->fd = -1;
+	e->name[0] = 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* forget stops tracking tgid. */
+static __always_inline __u32 forget(__u32 tgid)
+{
+	struct proc *p = bpf_map_lookup_elem(&procs, &tgid);
+	if (!p)
+		return ADMIT_ABSENT;
+	int was_active = p->state == STATE_ACTIVE;
+	if (bpf_map_delete_elem(&procs, &tgid))
+		return ADMIT_ABSENT; /* another CPU was first (the exit) */
+	if (was_active)
+		set_active(tgid, 0);
+	return ADMIT_REMOVED;
+}
+
+enum attach_op { ATTACH_ADMIT, ATTACH_FORGET };
+const enum attach_op *unused_attach_op __attribute__((unused));
+
+/* What userspace asks of attach_proc (BPF_PROG_RUN's context). */
+struct attach_req {
+	__u32 op;	/* ATTACH_* */
+	__u32 tgid;	/* the host's id (seccompgen runs in the host's pid namespace) */
+	__u32 state;	/* STATE_ACTIVE, or STATE_PENDING until the next exec */
+};
+const struct attach_req *unused_attach_req __attribute__((unused));
+
+SEC("syscall")
+int attach_proc(struct attach_req *req)
+{
+	if (req->op == ATTACH_FORGET)
+		return forget(req->tgid);
+	if (req->state != STATE_ACTIVE && req->state != STATE_PENDING)
+		return ADMIT_FULL;
+	return admit(req->tgid, req->state, req->tgid);
+}
+
+/* A process moved into the subtree is admitted; one moved out of it is
+ * forgotten. The tracepoint fires after the move, with the group leader
+ * when the whole process moved. */
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(cgroup_attach_task, struct cgroup *dst, const char *path, struct task_struct *task, bool threadgroup)
+{
+	if (!cgroup_id)
+		return 0;
+	__u32 tgid = task->tgid;
+	if (in_cgroup(task)) {
+		if (admit(tgid, STATE_ACTIVE, tgid) == ADMITTED)
+			admitted(tgid);
+	}
+	else if (threadgroup || (__u32)task->pid == tgid)
+		forget(tgid);
+	return 0;
+}
+
+/* attach_fork decides, with --cgroup, about a new process: one whose
+ * parent is not tracked is admitted when born in the subtree; one whose
+ * parent is tracked, only if it is in the subtree (clone3 can put it
+ * elsewhere). It returns 1 when the caller has nothing more to do. */
+static __always_inline int attach_fork(struct proc *pp, struct task_struct *child)
+{
+	if (!cgroup_id)
+		return 0;
+	if (!in_cgroup(child))
+		return 1;
+	if (pp)
+		return 0;
+	if (admit(child->tgid, STATE_ACTIVE, child->tgid) == ADMITTED)
+		admitted(child->tgid);
+	return 1;
+}
+/* ---- end of attach ---- */
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
@@ -434,6 +602,8 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	struct proc np = {};
 	__u32 ptgid = parent->tgid;
 	struct proc *pp = bpf_map_lookup_elem(&procs, &ptgid);
+	if (attach_fork(pp, child))
+		return 0;
 	if (pp) {
 		if (pp->state != STATE_ACTIVE)
 			return 0;
