@@ -103,6 +103,23 @@ type tracerProc struct {
 	Nspid     uint32
 }
 
+type tracerRefusal struct {
+	_         structs.HostLayout
+	Count     uint64
+	FirstNs   uint64
+	FirstPid  uint32
+	FirstRet  int32
+	FirstComm [16]int8
+}
+
+type tracerRefusalLoss uint32
+
+const (
+	tracerRefusalLossREFUSAL_NO_STORAGE tracerRefusalLoss = 0
+	tracerRefusalLossREFUSAL_NR_RANGE   tracerRefusalLoss = 1
+	tracerRefusalLossNR_REFUSAL_LOSSES  tracerRefusalLoss = 2
+)
+
 type tracerSpawn struct {
 	_         structs.HostLayout
 	SkipExecs uint32
@@ -133,11 +150,16 @@ const (
 	tracerMapActive            = "active"
 	tracerMapArgvals           = "argvals"
 	tracerMapExecs             = "execs"
+	tracerMapInSyscall         = "in_syscall"
 	tracerMapLibsSeen          = "libs_seen"
 	tracerMapLosses            = "losses"
 	tracerMapProcs             = "procs"
+	tracerMapRefusalLosses     = "refusal_losses"
+	tracerMapRefusals          = "refusals"
 	tracerMapSpawners          = "spawners"
 	tracerMapStats             = "stats"
+	tracerProgRefusalsEnter    = "refusals_enter"
+	tracerProgRefusalsExit     = "refusals_exit"
 	tracerProgSchedProcessExec = "sched_process_exec"
 	tracerProgSchedProcessExit = "sched_process_exit"
 	tracerProgSchedProcessFork = "sched_process_fork"
@@ -155,6 +177,7 @@ const (
 	tracerVarUnusedLimits      = "unused_limits"
 	tracerVarUnusedLoss        = "unused_loss"
 	tracerVarUnusedPinned      = "unused_pinned"
+	tracerVarUnusedRefusalLoss = "unused_refusal_loss"
 	tracerVarUnusedState       = "unused_state"
 )
 
@@ -200,6 +223,8 @@ type tracerSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracerProgramSpecs struct {
+	RefusalsEnter    *ebpf.ProgramSpec `ebpf:"refusals_enter"`
+	RefusalsExit     *ebpf.ProgramSpec `ebpf:"refusals_exit"`
 	SchedProcessExec *ebpf.ProgramSpec `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.ProgramSpec `ebpf:"sched_process_exit"`
 	SchedProcessFork *ebpf.ProgramSpec `ebpf:"sched_process_fork"`
@@ -210,34 +235,38 @@ type tracerProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracerMapSpecs struct {
-	Active   *ebpf.MapSpec `ebpf:"active"`
-	Argvals  *ebpf.MapSpec `ebpf:"argvals"`
-	Execs    *ebpf.MapSpec `ebpf:"execs"`
-	LibsSeen *ebpf.MapSpec `ebpf:"libs_seen"`
-	Losses   *ebpf.MapSpec `ebpf:"losses"`
-	Procs    *ebpf.MapSpec `ebpf:"procs"`
-	Spawners *ebpf.MapSpec `ebpf:"spawners"`
-	Stats    *ebpf.MapSpec `ebpf:"stats"`
+	Active        *ebpf.MapSpec `ebpf:"active"`
+	Argvals       *ebpf.MapSpec `ebpf:"argvals"`
+	Execs         *ebpf.MapSpec `ebpf:"execs"`
+	InSyscall     *ebpf.MapSpec `ebpf:"in_syscall"`
+	LibsSeen      *ebpf.MapSpec `ebpf:"libs_seen"`
+	Losses        *ebpf.MapSpec `ebpf:"losses"`
+	Procs         *ebpf.MapSpec `ebpf:"procs"`
+	RefusalLosses *ebpf.MapSpec `ebpf:"refusal_losses"`
+	Refusals      *ebpf.MapSpec `ebpf:"refusals"`
+	Spawners      *ebpf.MapSpec `ebpf:"spawners"`
+	Stats         *ebpf.MapSpec `ebpf:"stats"`
 }
 
 // tracerVariableSpecs contains global variables before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracerVariableSpecs struct {
-	FilteredOnly    *ebpf.VariableSpec `ebpf:"filtered_only"`
-	PidnsDev        *ebpf.VariableSpec `ebpf:"pidns_dev"`
-	PidnsIno        *ebpf.VariableSpec `ebpf:"pidns_ino"`
-	PidnsLevel      *ebpf.VariableSpec `ebpf:"pidns_level"`
-	RecordArgs      *ebpf.VariableSpec `ebpf:"record_args"`
-	UnusedAbi       *ebpf.VariableSpec `ebpf:"unused_abi"`
-	UnusedCloneNs   *ebpf.VariableSpec `ebpf:"unused_clone_ns"`
-	UnusedEventFlag *ebpf.VariableSpec `ebpf:"unused_event_flag"`
-	UnusedEventKind *ebpf.VariableSpec `ebpf:"unused_event_kind"`
-	UnusedFileEvent *ebpf.VariableSpec `ebpf:"unused_file_event"`
-	UnusedLimits    *ebpf.VariableSpec `ebpf:"unused_limits"`
-	UnusedLoss      *ebpf.VariableSpec `ebpf:"unused_loss"`
-	UnusedPinned    *ebpf.VariableSpec `ebpf:"unused_pinned"`
-	UnusedState     *ebpf.VariableSpec `ebpf:"unused_state"`
+	FilteredOnly      *ebpf.VariableSpec `ebpf:"filtered_only"`
+	PidnsDev          *ebpf.VariableSpec `ebpf:"pidns_dev"`
+	PidnsIno          *ebpf.VariableSpec `ebpf:"pidns_ino"`
+	PidnsLevel        *ebpf.VariableSpec `ebpf:"pidns_level"`
+	RecordArgs        *ebpf.VariableSpec `ebpf:"record_args"`
+	UnusedAbi         *ebpf.VariableSpec `ebpf:"unused_abi"`
+	UnusedCloneNs     *ebpf.VariableSpec `ebpf:"unused_clone_ns"`
+	UnusedEventFlag   *ebpf.VariableSpec `ebpf:"unused_event_flag"`
+	UnusedEventKind   *ebpf.VariableSpec `ebpf:"unused_event_kind"`
+	UnusedFileEvent   *ebpf.VariableSpec `ebpf:"unused_file_event"`
+	UnusedLimits      *ebpf.VariableSpec `ebpf:"unused_limits"`
+	UnusedLoss        *ebpf.VariableSpec `ebpf:"unused_loss"`
+	UnusedPinned      *ebpf.VariableSpec `ebpf:"unused_pinned"`
+	UnusedRefusalLoss *ebpf.VariableSpec `ebpf:"unused_refusal_loss"`
+	UnusedState       *ebpf.VariableSpec `ebpf:"unused_state"`
 }
 
 // tracerObjects contains all objects after they have been loaded into the kernel.
@@ -260,14 +289,17 @@ func (o *tracerObjects) Close() error {
 //
 // It can be passed to loadTracerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracerMaps struct {
-	Active   *ebpf.Map `ebpf:"active"`
-	Argvals  *ebpf.Map `ebpf:"argvals"`
-	Execs    *ebpf.Map `ebpf:"execs"`
-	LibsSeen *ebpf.Map `ebpf:"libs_seen"`
-	Losses   *ebpf.Map `ebpf:"losses"`
-	Procs    *ebpf.Map `ebpf:"procs"`
-	Spawners *ebpf.Map `ebpf:"spawners"`
-	Stats    *ebpf.Map `ebpf:"stats"`
+	Active        *ebpf.Map `ebpf:"active"`
+	Argvals       *ebpf.Map `ebpf:"argvals"`
+	Execs         *ebpf.Map `ebpf:"execs"`
+	InSyscall     *ebpf.Map `ebpf:"in_syscall"`
+	LibsSeen      *ebpf.Map `ebpf:"libs_seen"`
+	Losses        *ebpf.Map `ebpf:"losses"`
+	Procs         *ebpf.Map `ebpf:"procs"`
+	RefusalLosses *ebpf.Map `ebpf:"refusal_losses"`
+	Refusals      *ebpf.Map `ebpf:"refusals"`
+	Spawners      *ebpf.Map `ebpf:"spawners"`
+	Stats         *ebpf.Map `ebpf:"stats"`
 }
 
 func (m *tracerMaps) Close() error {
@@ -275,9 +307,12 @@ func (m *tracerMaps) Close() error {
 		m.Active,
 		m.Argvals,
 		m.Execs,
+		m.InSyscall,
 		m.LibsSeen,
 		m.Losses,
 		m.Procs,
+		m.RefusalLosses,
+		m.Refusals,
 		m.Spawners,
 		m.Stats,
 	)
@@ -287,26 +322,29 @@ func (m *tracerMaps) Close() error {
 //
 // It can be passed to loadTracerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracerVariables struct {
-	FilteredOnly    *ebpf.Variable `ebpf:"filtered_only"`
-	PidnsDev        *ebpf.Variable `ebpf:"pidns_dev"`
-	PidnsIno        *ebpf.Variable `ebpf:"pidns_ino"`
-	PidnsLevel      *ebpf.Variable `ebpf:"pidns_level"`
-	RecordArgs      *ebpf.Variable `ebpf:"record_args"`
-	UnusedAbi       *ebpf.Variable `ebpf:"unused_abi"`
-	UnusedCloneNs   *ebpf.Variable `ebpf:"unused_clone_ns"`
-	UnusedEventFlag *ebpf.Variable `ebpf:"unused_event_flag"`
-	UnusedEventKind *ebpf.Variable `ebpf:"unused_event_kind"`
-	UnusedFileEvent *ebpf.Variable `ebpf:"unused_file_event"`
-	UnusedLimits    *ebpf.Variable `ebpf:"unused_limits"`
-	UnusedLoss      *ebpf.Variable `ebpf:"unused_loss"`
-	UnusedPinned    *ebpf.Variable `ebpf:"unused_pinned"`
-	UnusedState     *ebpf.Variable `ebpf:"unused_state"`
+	FilteredOnly      *ebpf.Variable `ebpf:"filtered_only"`
+	PidnsDev          *ebpf.Variable `ebpf:"pidns_dev"`
+	PidnsIno          *ebpf.Variable `ebpf:"pidns_ino"`
+	PidnsLevel        *ebpf.Variable `ebpf:"pidns_level"`
+	RecordArgs        *ebpf.Variable `ebpf:"record_args"`
+	UnusedAbi         *ebpf.Variable `ebpf:"unused_abi"`
+	UnusedCloneNs     *ebpf.Variable `ebpf:"unused_clone_ns"`
+	UnusedEventFlag   *ebpf.Variable `ebpf:"unused_event_flag"`
+	UnusedEventKind   *ebpf.Variable `ebpf:"unused_event_kind"`
+	UnusedFileEvent   *ebpf.Variable `ebpf:"unused_file_event"`
+	UnusedLimits      *ebpf.Variable `ebpf:"unused_limits"`
+	UnusedLoss        *ebpf.Variable `ebpf:"unused_loss"`
+	UnusedPinned      *ebpf.Variable `ebpf:"unused_pinned"`
+	UnusedRefusalLoss *ebpf.Variable `ebpf:"unused_refusal_loss"`
+	UnusedState       *ebpf.Variable `ebpf:"unused_state"`
 }
 
 // tracerPrograms contains all programs after they have been loaded into the kernel.
 //
 // It can be passed to loadTracerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracerPrograms struct {
+	RefusalsEnter    *ebpf.Program `ebpf:"refusals_enter"`
+	RefusalsExit     *ebpf.Program `ebpf:"refusals_exit"`
 	SchedProcessExec *ebpf.Program `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.Program `ebpf:"sched_process_exit"`
 	SchedProcessFork *ebpf.Program `ebpf:"sched_process_fork"`
@@ -315,6 +353,8 @@ type tracerPrograms struct {
 
 func (p *tracerPrograms) Close() error {
 	return _TracerClose(
+		p.RefusalsEnter,
+		p.RefusalsExit,
 		p.SchedProcessExec,
 		p.SchedProcessExit,
 		p.SchedProcessFork,
