@@ -1,9 +1,16 @@
 /* refusals: calls getppid N times (argv[1]) as "refuser", after what must
  * never count as refused under an enforcing filter: a thread, a fork, a
  * vfork and an exec, a read interrupted by a signal and restarted
- * (SA_RESTART), a signal handler's return. Prints its pid; exits 7. */
+ * (SA_RESTART), a signal handler's return. Prints its pid; exits 7.
+ * With "own-filter" (argv[2]) it first installs a seccomp filter of its
+ * own that refuses getppid with EACCES. */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +20,18 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+static int own_filter(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
 
 static void on_alarm(int sig) { (void)sig; }
 
@@ -67,6 +86,10 @@ int main(int argc, char **argv)
 		return 1;
 	waitpid(pid, NULL, 0);
 
+	if (argc > 2 && strcmp(argv[2], "own-filter") == 0 && own_filter() != 0) {
+		perror("seccomp");
+		return 1;
+	}
 	for (int i = 0; i < n; i++)
 		syscall(SYS_getppid);
 	return 7;

@@ -670,8 +670,10 @@ int BPF_PROG(refusals_exit, struct pt_regs *regs, long ret)
 	if (!r)
 		return 0;
 	if (r->count == 0) {
+		/* The pid seccompgen prints: its namespace's. */
+		struct proc *p = bpf_map_lookup_elem(&procs, &tgid);
 		r->first_ns = bpf_ktime_get_ns();
-		r->first_pid = tgid;
+		r->first_pid = p && p->nspid ? p->nspid : tgid;
 		r->first_ret = (__s32)ret;
 		bpf_get_current_comm(r->first_comm, sizeof(r->first_comm));
 	}
