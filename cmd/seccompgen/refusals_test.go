@@ -221,7 +221,7 @@ func TestRunWithoutBPF(t *testing.T) {
 	if r.status != 0 || !regexp.MustCompile(`^pid [0-9]+\nSeccomp:\t2\n$`).MatchString(r.stdout) {
 		t.Errorf("status %d, stdout %q: want the program run and confined", r.status, r.stdout)
 	}
-	const say = "seccompgen run: the profile is enforced, but what it refuses cannot be reported: tracer: loading eBPF programs needs root"
+	const say = "seccompgen run: the profile is enforced, but what it refuses cannot be reported (--quiet: do not try): tracer: loading eBPF programs needs root"
 	if strings.Count(r.stderr, "seccompgen run:") != 1 || !strings.HasPrefix(r.stderr, say) {
 		t.Errorf("stderr %q: want one line that starts %q", r.stderr, say)
 	}
@@ -291,6 +291,38 @@ func TestRunRefusalFlagErrors(t *testing.T) {
 			want := "seccompgen run: " + tc.msg + "\nRun 'seccompgen help run' for details.\n"
 			if r.status != 125 || r.stderr != want {
 				t.Errorf("status %d, stderr %q; want 125, %q", r.status, r.stderr, want)
+			}
+		})
+	}
+}
+
+// TestRunRefusalsForeignABI: a syscall of an ABI the profile does not
+// list is killed by the filter's bad-architecture action; run names it
+// with its ABI (i386 through int 0x80: the kernel's TS_COMPAT still holds
+// at sys_exit) and the SIGSYS.
+func TestRunRefusalsForeignABI(t *testing.T) {
+	testenv.RequireBPF(t)
+	testenv.RequireTool(t, "gcc")
+	prog := buildC(t, "foreignabi")
+	prof, _, rec := recordFiles(t, nil, prog, "x86_64")
+	if rec.status != 0 || rec.stdout != "x86_64: ok\n" {
+		t.Fatalf("record: status %d, stdout %q, stderr:\n%s", rec.status, rec.stdout, rec.stderr)
+	}
+	for _, tc := range []struct {
+		abi     string
+		require func(testing.TB)
+	}{
+		{abi: "x32"},
+		{abi: "i386", require: testenv.RequireIA32},
+	} {
+		t.Run(tc.abi, func(t *testing.T) {
+			if tc.require != nil {
+				tc.require(t)
+			}
+			got := seccompgen(t, "run", "--profile", prof, "--", prog, "x86_64", tc.abi)
+			want := regexp.MustCompile(`^seccompgen run: the profile refused 1 syscall\(s\): getpid \(` + tc.abi + `\) 1 call, first by pid [0-9]+ \(` + regexp.QuoteMeta(comm(prog)) + `\), got SIGSYS\n$`)
+			if got.status != 128+int(syscall.SIGSYS) || got.stdout != "x86_64: ok\n" || !want.MatchString(got.stderr) {
+				t.Errorf("status %d (want %d), stdout %q, stderr (want %s):\n%s", got.status, 128+int(syscall.SIGSYS), got.stdout, want, got.stderr)
 			}
 		})
 	}

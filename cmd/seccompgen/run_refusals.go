@@ -73,7 +73,7 @@ func enforceReporting(l *workload.Launcher, fwd *workload.Forwarder, prof *profi
 	}
 	t, err := tracer.New(tracer.Config{Refusals: true})
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "seccompgen run: the profile is enforced, but what it refuses cannot be reported: %v\n", err)
+		fmt.Fprintf(os.Stderr, "seccompgen run: the profile is enforced, but what it refuses cannot be reported (--quiet: do not try): %v\n", err)
 		status, err := enforce(l, fwd, opts)
 		if err == nil {
 			err = writeEnforceReport(opts.report, verify.Refused(prof, name, nil))

@@ -203,7 +203,7 @@ func bench(bin, out string, runs int, quick bool, runCmd string) error {
 	}
 
 	gofmtWhat := "gofmt -l over $GOROOT/src/{" + strings.Join(sz.gofmtDirs, ",") + "}"
-	if err := benchRefusals(r, bin, storm, tmp, sz.storm, sz.stormRuns, workload{gofmtWhat, gofmt, sz.realRuns}, say); err != nil {
+	if err := benchRefusals(r, bin, storm, tmp, sz, workload{gofmtWhat, gofmt, sz.realRuns}, say); err != nil {
 		return err
 	}
 

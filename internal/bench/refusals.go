@@ -21,8 +21,10 @@ import (
 // sys_enter and sys_exit) and against `run --quiet` with empty programs on
 // both (the floor of that design); and the storm unconfined, alone and
 // while `run` reports a sleeping shell: what the rest of the host pays;
-// and a realistic workload (real) confined, with and without reporting.
-func benchRefusals(r *results, bin, storm, tmp string, calls, runs int, real workload, say func(string, ...any)) error {
+// a realistic workload (real) confined, with and without reporting; and
+// start-up: loading the tracer before CMD starts.
+func benchRefusals(r *results, bin, storm, tmp string, sz sizes, real workload, say func(string, ...any)) error {
+	calls, runs := sz.storm, sz.stormRuns
 	floors, err := exitFloorPrograms()
 	if err != nil {
 		return err
@@ -78,6 +80,20 @@ func benchRefusals(r *results, bin, storm, tmp string, calls, runs int, real wor
 	}
 	r.add(row{what: "refusal reporting: " + real.what + " (wall)", metric: wallSeconds, base: vs[0].name, name: vs[1].name, target: reference}, ss[0], ss[1])
 	r.add(row{what: "refusal reporting: " + real.what + " (CPU: user + system)", metric: cpuSeconds, base: vs[0].name, name: vs[1].name, target: reference}, ss[0], ss[1])
+
+	say("refusal reporting: start-up")
+	trueProfile := filepath.Join(tmp, "refusals-true.json")
+	if _, err := runOnce(variant{name: "record /bin/true", argv: []string{bin, "record", "-o", trueProfile, "--", "/bin/true"}}); err != nil {
+		return err
+	}
+	vs = []variant{
+		{name: "seccompgen run --quiet -- /bin/true", argv: []string{bin, "run", "--quiet", "--profile", trueProfile, "--", "/bin/true"}},
+		{name: "seccompgen run -- /bin/true", argv: []string{bin, "run", "--profile", trueProfile, "--", "/bin/true"}},
+	}
+	if ss, err = interleave(vs, sz.startRuns, func(p string) { say("  %s", p) }); err != nil {
+		return err
+	}
+	r.add(row{what: "refusal reporting: start-up, load and attach before CMD (wall)", metric: wallMillis, base: vs[0].name, name: vs[1].name, target: reference}, ss[0], ss[1])
 	return nil
 }
 
