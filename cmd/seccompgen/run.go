@@ -34,10 +34,12 @@ While it enforces, seccompgen also counts what the kernel refused CMD's
 tree (eBPF on sys_enter and sys_exit: a call that returns without having
 entered the kernel was refused) and, when CMD ends, prints each refused
 syscall on stderr with its ABI, count, first pid/comm and errno; --report
-FILE writes the same as JSON (docs/report.md). A filter action that kills
-(SCMP_ACT_KILL*) or traps (SCMP_ACT_TRAP) leaves nothing to count. --quiet
-attaches no tracer and prints nothing; without eBPF the profile is
-enforced all the same, with one line saying refusals cannot be reported.
+FILE writes the same as JSON (docs/report.md). A call the filter traps or
+kills (SCMP_ACT_TRAP, SCMP_ACT_KILL*, an ABI the profile does not list)
+shows as "got SIGSYS". Descendants still running when CMD ends are not
+waited for. --quiet attaches no tracer and prints nothing; without eBPF
+the profile is enforced all the same, with one line saying refusals
+cannot be reported.
 
 --user runs CMD as USER (and GROUP, else the user's), with the groups
 that list the user and a login's HOME, USER and LOGNAME, as record

@@ -544,8 +544,9 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
  * not refusals: a new task's return from fork/clone (its storage is new,
  * the return value 0), and the execve that made a PENDING process ACTIVE
  * (it entered before the process was active; it returns 0). A refused
- * clone or execve returns -errno. SCMP_ACT_KILL kills before any
- * sys_exit, so only refusals the caller survives are counted. */
+ * clone or execve returns -errno. SCMP_ACT_TRAP and SCMP_ACT_KILL* reach
+ * sys_exit too (6.18): seccomp rolls the registers back, so the return
+ * value is the syscall's own number, and sends SIGSYS. */
 
 /* Indexes into refusal_losses. */
 enum refusal_loss {
