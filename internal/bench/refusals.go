@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/cilium/ebpf"
@@ -63,6 +64,7 @@ func benchRefusals(r *results, bin, storm, tmp string, sz sizes, real workload, 
 		r.add(row{what: what, metric: m, base: vs[0].name, name: vs[2].name, target: reference}, ss[0], ss[2])
 		r.add(row{what: what, metric: m, base: vs[0].name, name: vs[1].name, target: reference}, ss[0], ss[1])
 		r.add(row{what: what, metric: m, base: vs[3].name, name: vs[4].name, target: reference}, ss[3], ss[4])
+		r.refusals = append(r.refusals, refusalNote{threads: threads, m: m, quiet: ss[0], counting: ss[1], floor: ss[2], unconfined: ss[3], outside: ss[4]})
 	}
 
 	say("refusal reporting: %s", real.what)
@@ -175,4 +177,42 @@ func backgroundRun(bin, profile string, argv []string) func() (func(), error) {
 			cmd.Wait()
 		}, nil
 	}
+}
+
+// refusalNote keeps a storm's samples for the note on what refusal
+// reporting costs.
+type refusalNote struct {
+	threads                                     int
+	m                                           metric
+	quiet, counting, floor, unconfined, outside []sample
+}
+
+// refusalNotes writes what refusal reporting costs, from the storm rows.
+func (r *results) refusalNotes(b *strings.Builder) {
+	if len(r.refusals) == 0 {
+		return
+	}
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	p("## What refusal reporting costs\n\n")
+	for _, n := range r.refusals {
+		q, err1 := n.m.of(n.quiet)
+		c, err2 := n.m.of(n.counting)
+		f, err3 := n.m.of(n.floor)
+		u, err4 := n.m.of(n.unconfined)
+		o, err5 := n.m.of(n.outside)
+		if err1 != nil || err2 != nil || err3 != nil || err4 != nil || err5 != nil {
+			continue
+		}
+		p("- %s, confined by its profile: `run --quiet` %.1f ns/call; with empty\n", threadsText(n.threads), q.median)
+		p("  programs on sys_enter and sys_exit %.1f ns/call (%.2f×, %+.1f ns); `run`\n", f.median, f.median/q.median, f.median-q.median)
+		p("  %.1f ns/call (%.2f×, %+.1f ns), %+.1f ns/call of it seccompgen's programs.\n", c.median, c.median/q.median, c.median-q.median, c.median-f.median)
+		p("  Outside the tree: %.1f ns/call alone, %.1f ns/call while `run` reports\n", u.median, o.median)
+		p("  another (%.2f×, %+.1f ns).\n", o.median/u.median, o.median-u.median)
+	}
+	p("\nAs for recording, the floor is the kernel's: a program on sys_enter or\n")
+	p("sys_exit sends every syscall of the host through the slow path and the\n")
+	p("tracepoint's BPF dispatch, here twice. Above it, each program tests one\n")
+	p("bit for a process outside the tree; for the tree it looks up the\n")
+	p("thread's flag in task storage, on entry and on exit. A getppid is the\n")
+	p("worst case; the gofmt rows show a real program.\n\n")
 }

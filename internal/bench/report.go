@@ -47,6 +47,7 @@ type results struct {
 	started, finished time.Time
 	rows              []row
 	floors            []floorNote
+	refusals          []refusalNote
 	errs              []error
 }
 
@@ -249,6 +250,7 @@ func (r *results) notes(b *strings.Builder) {
 	p("of one bit per pid (what every other process on the host pays, too), and\n")
 	p("for the traced tree a per-CPU counter increment. Real programs make far\n")
 	p("fewer syscalls per second, which is what the realistic rows show.\n\n")
+	r.refusalNotes(b)
 	p("## What limits start-up\n\n")
 	p("About half of it is cilium/ebpf reading the kernel's BTF\n")
 	p("(/sys/kernel/btf/vmlinux): parsing it and indexing its names, for the CO-RE\n")
