@@ -327,3 +327,39 @@ func TestRunRefusalsForeignABI(t *testing.T) {
 		})
 	}
 }
+
+// TestRunReportsRefusalsI386: the same program built for i386: its calls,
+// refused or not, carry i386 numbers, and a new task's return from fork,
+// vfork or clone is told apart by its i386 number.
+func TestRunReportsRefusalsI386(t *testing.T) {
+	testenv.RequireBPF(t)
+	testenv.RequireTool(t, "gcc")
+	testenv.RequireIA32(t)
+	prog := buildC(t, "refusals", "-m32")
+	prof, _, r := recordFiles(t, nil, prog, "1")
+	if r.status != 7 || !p(r.stdout) {
+		t.Fatalf("record: status %d, stdout %q, stderr:\n%s", r.status, r.stdout, r.stderr)
+	}
+	noGetppid := withoutSyscall(t, prof, "getppid")
+	for _, tc := range []struct {
+		n      string
+		stderr string
+	}{
+		{"3", "seccompgen run: the profile refused 1 syscall(s): getppid (i386) 3 calls, first by pid %d (refuser), got %s\n"},
+		{"0", ""},
+	} {
+		t.Run(tc.n+" calls", func(t *testing.T) {
+			r := seccompgen(t, "run", "--profile", noGetppid, "--", prog, tc.n)
+			if r.status != 7 || !p(r.stdout) {
+				t.Fatalf("status %d, stdout %q\nstderr:\n%s", r.status, r.stdout, r.stderr)
+			}
+			want := tc.stderr
+			if want != "" {
+				want = fmt.Sprintf(want, pidOf(t, r.stdout), errnoOf(t, prof))
+			}
+			if diff := cmp.Diff(want, r.stderr); diff != "" {
+				t.Errorf("stderr (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
