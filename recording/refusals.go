@@ -5,10 +5,10 @@ package recording
 type Refusals struct {
 	// Syscalls has one entry per (ABI, number) refused, in the order of
 	// Recording.Syscalls.
-	Syscalls []Refusal
-	Losses   RefusalLosses
+	Syscalls []Refusal     `json:"refused"`
+	Losses   RefusalLosses `json:"losses"`
 	// Exit is how the workload's first process ended.
-	Exit Exit
+	Exit Exit `json:"exit"`
 }
 
 // Refusal is one syscall number of one ABI refused, how often, and who
@@ -16,8 +16,8 @@ type Refusals struct {
 type Refusal struct {
 	Syscall
 	// Ret is what the first refused call returned: -errno for an
-	// SCMP_ACT_ERRNO action.
-	Ret int64
+	// SCMP_ACT_ERRNO action, the syscall's own number for a trap or kill.
+	Ret int64 `json:"ret"`
 }
 
 // RefusalLosses counts what the refusal tracer could not account for. All
