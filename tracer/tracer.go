@@ -70,6 +70,10 @@ type Config struct {
 	// Cgroup, with Attach, is the cgroup v2 directory whose subtree
 	// Attach records: processes that enter it are admitted as they do.
 	Cgroup string
+	// Refusals counts, instead of recording, what the tree's seccomp
+	// filter refuses: each call that returns without having entered the
+	// kernel (Run.WaitRefusals).
+	Refusals bool
 }
 
 // Tracer is the loaded and attached eBPF tracer. It records one workload.
@@ -128,7 +132,11 @@ func New(cfg Config) (*Tracer, error) {
 	if err := spec.LoadAndAssign(&t.objs, nil); err != nil {
 		return nil, fmt.Errorf("tracer: %w", classify(err))
 	}
-	for _, p := range []*ebpf.Program{t.objs.SchedProcessFork, t.objs.SchedProcessExec, t.objs.SchedProcessExit, t.objs.SysEnter} {
+	progs := []*ebpf.Program{t.objs.SchedProcessFork, t.objs.SchedProcessExec, t.objs.SchedProcessExit, t.objs.SysEnter}
+	if cfg.Refusals {
+		progs = t.refusalPrograms()
+	}
+	for _, p := range progs {
 		l, err := link.AttachTracing(link.TracingOptions{Program: p, AttachType: ebpf.AttachTraceRawTp})
 		if err != nil {
 			t.Close()

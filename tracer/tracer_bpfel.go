@@ -128,6 +128,23 @@ type tracerProc struct {
 	Nspid     uint32
 }
 
+type tracerRefusal struct {
+	_         structs.HostLayout
+	Count     uint64
+	FirstNs   uint64
+	FirstPid  uint32
+	FirstRet  int32
+	FirstComm [16]int8
+}
+
+type tracerRefusalLoss uint32
+
+const (
+	tracerRefusalLossREFUSAL_NO_STORAGE tracerRefusalLoss = 0
+	tracerRefusalLossREFUSAL_NR_RANGE   tracerRefusalLoss = 1
+	tracerRefusalLossNR_REFUSAL_LOSSES  tracerRefusalLoss = 2
+)
+
 type tracerSpawn struct {
 	_         structs.HostLayout
 	SkipExecs uint32
@@ -158,13 +175,18 @@ const (
 	tracerMapActive            = "active"
 	tracerMapArgvals           = "argvals"
 	tracerMapExecs             = "execs"
+	tracerMapInSyscall         = "in_syscall"
 	tracerMapLibsSeen          = "libs_seen"
 	tracerMapLosses            = "losses"
 	tracerMapProcs             = "procs"
+	tracerMapRefusalLosses     = "refusal_losses"
+	tracerMapRefusals          = "refusals"
 	tracerMapSpawners          = "spawners"
 	tracerMapStats             = "stats"
 	tracerProgAttachProc       = "attach_proc"
 	tracerProgCgroupAttachTask = "cgroup_attach_task"
+	tracerProgRefusalsEnter    = "refusals_enter"
+	tracerProgRefusalsExit     = "refusals_exit"
 	tracerProgSchedProcessExec = "sched_process_exec"
 	tracerProgSchedProcessExit = "sched_process_exit"
 	tracerProgSchedProcessFork = "sched_process_fork"
@@ -186,6 +208,7 @@ const (
 	tracerVarUnusedLimits      = "unused_limits"
 	tracerVarUnusedLoss        = "unused_loss"
 	tracerVarUnusedPinned      = "unused_pinned"
+	tracerVarUnusedRefusalLoss = "unused_refusal_loss"
 	tracerVarUnusedState       = "unused_state"
 )
 
@@ -233,6 +256,8 @@ type tracerSpecs struct {
 type tracerProgramSpecs struct {
 	AttachProc       *ebpf.ProgramSpec `ebpf:"attach_proc"`
 	CgroupAttachTask *ebpf.ProgramSpec `ebpf:"cgroup_attach_task"`
+	RefusalsEnter    *ebpf.ProgramSpec `ebpf:"refusals_enter"`
+	RefusalsExit     *ebpf.ProgramSpec `ebpf:"refusals_exit"`
 	SchedProcessExec *ebpf.ProgramSpec `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.ProgramSpec `ebpf:"sched_process_exit"`
 	SchedProcessFork *ebpf.ProgramSpec `ebpf:"sched_process_fork"`
@@ -243,14 +268,17 @@ type tracerProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracerMapSpecs struct {
-	Active   *ebpf.MapSpec `ebpf:"active"`
-	Argvals  *ebpf.MapSpec `ebpf:"argvals"`
-	Execs    *ebpf.MapSpec `ebpf:"execs"`
-	LibsSeen *ebpf.MapSpec `ebpf:"libs_seen"`
-	Losses   *ebpf.MapSpec `ebpf:"losses"`
-	Procs    *ebpf.MapSpec `ebpf:"procs"`
-	Spawners *ebpf.MapSpec `ebpf:"spawners"`
-	Stats    *ebpf.MapSpec `ebpf:"stats"`
+	Active        *ebpf.MapSpec `ebpf:"active"`
+	Argvals       *ebpf.MapSpec `ebpf:"argvals"`
+	Execs         *ebpf.MapSpec `ebpf:"execs"`
+	InSyscall     *ebpf.MapSpec `ebpf:"in_syscall"`
+	LibsSeen      *ebpf.MapSpec `ebpf:"libs_seen"`
+	Losses        *ebpf.MapSpec `ebpf:"losses"`
+	Procs         *ebpf.MapSpec `ebpf:"procs"`
+	RefusalLosses *ebpf.MapSpec `ebpf:"refusal_losses"`
+	Refusals      *ebpf.MapSpec `ebpf:"refusals"`
+	Spawners      *ebpf.MapSpec `ebpf:"spawners"`
+	Stats         *ebpf.MapSpec `ebpf:"stats"`
 }
 
 // tracerVariableSpecs contains global variables before they are loaded into the kernel.
@@ -274,6 +302,7 @@ type tracerVariableSpecs struct {
 	UnusedLimits      *ebpf.VariableSpec `ebpf:"unused_limits"`
 	UnusedLoss        *ebpf.VariableSpec `ebpf:"unused_loss"`
 	UnusedPinned      *ebpf.VariableSpec `ebpf:"unused_pinned"`
+	UnusedRefusalLoss *ebpf.VariableSpec `ebpf:"unused_refusal_loss"`
 	UnusedState       *ebpf.VariableSpec `ebpf:"unused_state"`
 }
 
@@ -297,14 +326,17 @@ func (o *tracerObjects) Close() error {
 //
 // It can be passed to loadTracerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracerMaps struct {
-	Active   *ebpf.Map `ebpf:"active"`
-	Argvals  *ebpf.Map `ebpf:"argvals"`
-	Execs    *ebpf.Map `ebpf:"execs"`
-	LibsSeen *ebpf.Map `ebpf:"libs_seen"`
-	Losses   *ebpf.Map `ebpf:"losses"`
-	Procs    *ebpf.Map `ebpf:"procs"`
-	Spawners *ebpf.Map `ebpf:"spawners"`
-	Stats    *ebpf.Map `ebpf:"stats"`
+	Active        *ebpf.Map `ebpf:"active"`
+	Argvals       *ebpf.Map `ebpf:"argvals"`
+	Execs         *ebpf.Map `ebpf:"execs"`
+	InSyscall     *ebpf.Map `ebpf:"in_syscall"`
+	LibsSeen      *ebpf.Map `ebpf:"libs_seen"`
+	Losses        *ebpf.Map `ebpf:"losses"`
+	Procs         *ebpf.Map `ebpf:"procs"`
+	RefusalLosses *ebpf.Map `ebpf:"refusal_losses"`
+	Refusals      *ebpf.Map `ebpf:"refusals"`
+	Spawners      *ebpf.Map `ebpf:"spawners"`
+	Stats         *ebpf.Map `ebpf:"stats"`
 }
 
 func (m *tracerMaps) Close() error {
@@ -312,9 +344,12 @@ func (m *tracerMaps) Close() error {
 		m.Active,
 		m.Argvals,
 		m.Execs,
+		m.InSyscall,
 		m.LibsSeen,
 		m.Losses,
 		m.Procs,
+		m.RefusalLosses,
+		m.Refusals,
 		m.Spawners,
 		m.Stats,
 	)
@@ -341,6 +376,7 @@ type tracerVariables struct {
 	UnusedLimits      *ebpf.Variable `ebpf:"unused_limits"`
 	UnusedLoss        *ebpf.Variable `ebpf:"unused_loss"`
 	UnusedPinned      *ebpf.Variable `ebpf:"unused_pinned"`
+	UnusedRefusalLoss *ebpf.Variable `ebpf:"unused_refusal_loss"`
 	UnusedState       *ebpf.Variable `ebpf:"unused_state"`
 }
 
@@ -350,6 +386,8 @@ type tracerVariables struct {
 type tracerPrograms struct {
 	AttachProc       *ebpf.Program `ebpf:"attach_proc"`
 	CgroupAttachTask *ebpf.Program `ebpf:"cgroup_attach_task"`
+	RefusalsEnter    *ebpf.Program `ebpf:"refusals_enter"`
+	RefusalsExit     *ebpf.Program `ebpf:"refusals_exit"`
 	SchedProcessExec *ebpf.Program `ebpf:"sched_process_exec"`
 	SchedProcessExit *ebpf.Program `ebpf:"sched_process_exit"`
 	SchedProcessFork *ebpf.Program `ebpf:"sched_process_fork"`
@@ -360,6 +398,8 @@ func (p *tracerPrograms) Close() error {
 	return _TracerClose(
 		p.AttachProc,
 		p.CgroupAttachTask,
+		p.RefusalsEnter,
+		p.RefusalsExit,
 		p.SchedProcessExec,
 		p.SchedProcessExit,
 		p.SchedProcessFork,

@@ -17,7 +17,7 @@ import (
 
 var cmdRun = &command{
 	Name:      "run",
-	UsageLine: "run --profile FILE [--complain] -- CMD [ARG...]",
+	UsageLine: "run --profile FILE [--complain | --quiet | --report FILE] [--user USER[:GROUP]] -- CMD [ARG...]",
 	Short:     "run CMD with a profile enforced, or in complain mode to see what it would deny",
 	Long: `
 Run runs CMD with the seccomp profile FILE enforced by the kernel. The profile
@@ -29,6 +29,21 @@ profile always does: the recorder saw it). A profile whose default action
 lets syscalls through (SCMP_ACT_ALLOW, SCMP_ACT_LOG) is enforced with a
 warning on stderr that says how little it confines; one longer than the
 kernel's 4096 BPF instructions is refused.
+
+While it enforces, seccompgen also counts what the kernel refused CMD's
+tree (eBPF on sys_enter and sys_exit: a call that returns without having
+entered the kernel was refused) and, when CMD ends, prints each refused
+syscall on stderr with its ABI, count, first pid/comm and errno; --report
+FILE writes the same as JSON (docs/report.md). A call the filter traps or
+kills (SCMP_ACT_TRAP, SCMP_ACT_KILL*, an ABI the profile does not list)
+shows as "got SIGSYS". Descendants still running when CMD ends are not
+waited for. --quiet attaches no tracer and prints nothing; without eBPF
+the profile is enforced all the same, with one line saying refusals
+cannot be reported.
+
+--user runs CMD as USER (and GROUP, else the user's), with the groups
+that list the user and a login's HOME, USER and LOGNAME, as record
+--user does; the filter is installed under no_new_privs either way.
 
 With --complain the profile logs instead of denying, CMD runs under the
 tracer, and seccompgen prints every syscall the profile would have denied,
@@ -50,6 +65,8 @@ a ^C typed on the terminal reaches CMD once, from the terminal. Every
 descriptor seccompgen inherited reaches CMD at its own number
 (docs/signals.md).`,
 	Example: `	seccompgen run --profile app.json -- ./app --port 8080
+	seccompgen run --report refused.json --profile app.json -- ./app
+	sudo seccompgen run --user postgres --profile pg.json -- postgres -D /srv/pg
 	seccompgen run --complain --profile app.json -- ./app --selftest`,
 	UsageExit: exitFailure,
 	AddFlags:  runOpts.register,
@@ -60,6 +77,9 @@ descriptor seccompgen inherited reaches CMD at its own number
 type runFlags struct {
 	profilePath string
 	complain    bool
+	quiet       bool
+	report      string
+	user        string
 }
 
 var runOpts runFlags
@@ -67,6 +87,9 @@ var runOpts runFlags
 func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.profilePath, "profile", "", "the seccomp profile to enforce (OCI or Docker format, or docker-default)")
 	fs.BoolVar(&f.complain, "complain", false, "do not enforce: trace CMD and report what the profile would deny (exit 1 if anything)")
+	fs.BoolVar(&f.quiet, "quiet", false, "enforce without counting what the kernel refuses: no tracer, no report")
+	fs.StringVar(&f.report, "report", "", "also write what the kernel refused as JSON to `FILE` (docs/report.md)")
+	fs.StringVar(&f.user, "user", "", "run CMD as `USER[:GROUP]` (names or numbers), as record --user does")
 }
 
 func (f *runFlags) run(c *command, args []string) int {
@@ -79,7 +102,11 @@ func (f *runFlags) run(c *command, args []string) int {
 	if len(args) == 0 {
 		return usageError(c, "no command to run (want: run --profile FILE -- CMD [ARG...])")
 	}
-	status, err := runConfined(f.profilePath, f.complain, args)
+	opts, status, ok := f.enforceOptions(c)
+	if !ok {
+		return status
+	}
+	status, err := runConfined(f.profilePath, f.complain, opts, args)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "seccompgen run: %v\n", err)
 	}
@@ -88,7 +115,7 @@ func (f *runFlags) run(c *command, args []string) int {
 
 // runConfined runs args under the profile and returns the status to exit
 // with, and an error to print when seccompgen (not CMD) failed.
-func runConfined(profilePath string, complain bool, args []string) (int, error) {
+func runConfined(profilePath string, complain bool, opts enforceOptions, args []string) (int, error) {
 	prof, err := profiles.Load(profilePath, profiles.DefaultTarget())
 	if err != nil {
 		return exitFailure, err
@@ -109,12 +136,12 @@ func runConfined(profilePath string, complain bool, args []string) (int, error) 
 	fwd := workload.ForwardSignals()
 	defer fwd.Stop()
 	if !complain {
-		return enforce(l, fwd)
+		return enforceReporting(l, fwd, prof, profilePath, opts)
 	}
 	// A profile that allows some syscalls only with certain argument
 	// values: record those values, as record --args does, so that a value
 	// the conditions refuse is a complaint like a name.
-	rec, err := traceLauncher(l, fwd, tracer.Config{Args: len(pinnableConditions(prof)) > 0})
+	rec, err := traceLauncher(l, fwd, opts, tracer.Config{Args: len(pinnableConditions(prof)) > 0})
 	if err != nil {
 		return exitFailure, err
 	}
@@ -151,8 +178,8 @@ func compileFilter(prof *profiles.Profile, name string, complain bool) ([]byte, 
 func stdio() []*os.File { return []*os.File{os.Stdin, os.Stdout, os.Stderr} }
 
 // enforce starts the launcher, which confines CMD, and waits for it.
-func enforce(l *workload.Launcher, fwd *workload.Forwarder) (int, error) {
-	proc, err := os.StartProcess(l.Path, l.Argv, &os.ProcAttr{Env: os.Environ(), Files: stdio()})
+func enforce(l *workload.Launcher, fwd *workload.Forwarder, opts enforceOptions) (int, error) {
+	proc, err := os.StartProcess(opts.launcherPath(l), l.Argv, &os.ProcAttr{Env: opts.env, Files: stdio(), Sys: &syscall.SysProcAttr{Credential: opts.cred}})
 	if err != nil {
 		return exitFailure, fmt.Errorf("start the launcher: %w", err)
 	}
@@ -167,14 +194,14 @@ func enforce(l *workload.Launcher, fwd *workload.Forwarder) (int, error) {
 
 // traceLauncher starts the launcher, which installs the logging filter,
 // under the tracer and returns what CMD did.
-func traceLauncher(l *workload.Launcher, fwd *workload.Forwarder, cfg tracer.Config) (*recording.Recording, error) {
+func traceLauncher(l *workload.Launcher, fwd *workload.Forwarder, opts enforceOptions, cfg tracer.Config) (*recording.Recording, error) {
 	t, err := tracer.New(cfg)
 	if err != nil {
 		return nil, err
 	}
 	defer t.Close()
 	// The launcher's own exec is not CMD's: skip it.
-	run, err := t.Start(tracer.Workload{Path: l.Path, Args: l.Argv, Env: os.Environ(), Files: stdio(), SkipExecs: 1})
+	run, err := t.Start(tracer.Workload{Path: opts.launcherPath(l), Args: l.Argv, Env: opts.env, Files: stdio(), Credential: opts.cred, SkipExecs: 1})
 	if err != nil {
 		return nil, fmt.Errorf("start the launcher: %w", err)
 	}

@@ -115,11 +115,12 @@ func TestRunMissingSyscall(t *testing.T) {
 	}
 	noWrite := withoutSyscall(t, prof, "write")
 
-	// echo's write fails with EPERM; it cannot even say so (that is a write
-	// too) and exits 1.
+	// echo's write fails; it cannot even say so (that is a write too)
+	// and exits 1. seccompgen says it (TestRunReportsRefusals).
 	got := seccompgen(t, "run", "--profile", noWrite, "--", "/bin/echo", "hello")
-	if got.status != 1 || got.stdout != "" || got.stderr != "" {
-		t.Errorf("without write: status %d, stdout %q, stderr %q; want 1 and no output", got.status, got.stdout, got.stderr)
+	refused := regexp.MustCompile(`^seccompgen run: the profile refused 1 syscall\(s\): write \(x86_64\) [0-9]+ calls?, first by pid [0-9]+ \(echo\), got E[A-Z]+\n$`)
+	if got.status != 1 || got.stdout != "" || !refused.MatchString(got.stderr) {
+		t.Errorf("without write: status %d, stdout %q, stderr %q; want 1, no output and the refused write named", got.status, got.stdout, got.stderr)
 	}
 
 	got = seccompgen(t, "run", "--complain", "--profile", noWrite, "--", "/bin/echo", "hello")

@@ -186,13 +186,15 @@ func bench(bin, out string, runs int, quick bool, runCmd string) error {
 		if _, err := runOnce(variant{name: "record the storm's profile", argv: []string{bin, "record", "-o", generated, "--", storm, fmt.Sprint(threads), "1000"}}); err != nil {
 			return err
 		}
+		// --quiet: the filter's price alone; refusal reporting has its
+		// own rows.
 		run := func(profile string) []string {
-			return append([]string{bin, "run", "--profile", profile, "--"}, argv...)
+			return append([]string{bin, "run", "--quiet", "--profile", profile, "--"}, argv...)
 		}
 		vs := []variant{
 			{name: "unconfined", argv: argv},
-			{name: "seccompgen run --profile docker-default", argv: run("docker-default")},
-			{name: "seccompgen run --profile (the storm's recorded profile)", argv: run(generated)},
+			{name: "seccompgen run --quiet --profile docker-default", argv: run("docker-default")},
+			{name: "seccompgen run --quiet --profile (the storm's recorded profile)", argv: run(generated)},
 		}
 		ss, err := interleave(vs, runs, func(p string) { say("  %s", p) })
 		if err != nil {
@@ -202,6 +204,11 @@ func bench(bin, out string, runs int, quick bool, runCmd string) error {
 		r.add(row{what: what, metric: m, base: vs[0].name, name: vs[1].name, target: reference}, ss[0], ss[1])
 		r.add(row{what: what, metric: m, base: vs[0].name, name: vs[2].name, target: reference}, ss[0], ss[2])
 		r.add(row{what: what, metric: m, base: "docker-default", name: "the recorded profile", target: ratioAtMost(1.00)}, ss[1], ss[2])
+	}
+
+	gofmtWhat := "gofmt -l over $GOROOT/src/{" + strings.Join(sz.gofmtDirs, ",") + "}"
+	if err := benchRefusals(r, bin, storm, tmp, sz, workload{gofmtWhat, gofmt, sz.realRuns}, say); err != nil {
+		return err
 	}
 
 	r.finished = time.Now().UTC()

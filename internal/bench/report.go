@@ -47,6 +47,7 @@ type results struct {
 	started, finished time.Time
 	rows              []row
 	floors            []floorNote
+	refusals          []refusalNote
 	errs              []error
 }
 
@@ -211,7 +212,15 @@ func (r *results) notes(b *strings.Builder) {
 	p("  the filter: what is left is the seccomp slow path on entry, the same\n")
 	p("  for both, so the size of the profile does not show and the two differ by\n")
 	p("  noise. A smaller profile pays off on the syscalls a filter must evaluate\n")
-	p("  (argument conditions).\n\n")
+	p("  (argument conditions). These rows use `--quiet`: the filter alone.\n")
+	p("- **Refusal reporting**: `seccompgen run` without `--quiet` also counts\n")
+	p("  what the kernel refuses the confined tree, with programs on sys_enter\n")
+	p("  and sys_exit (a per-thread flag in task storage, set on entry and\n")
+	p("  cleared on exit). The confined storm is compared with `run --quiet`,\n")
+	p("  and with `run --quiet` under empty programs on both tracepoints (the\n")
+	p("  floor of that design); the unconfined storm alone is compared with the\n")
+	p("  same storm while `run` reports a sleeping shell: what every other\n")
+	p("  process on the host pays meanwhile (two bit tests per syscall).\n\n")
 	p("## What limits the storm\n\n")
 	for _, f := range r.floors {
 		u, err1 := f.m.of(f.untraced)
@@ -241,6 +250,7 @@ func (r *results) notes(b *strings.Builder) {
 	p("of one bit per pid (what every other process on the host pays, too), and\n")
 	p("for the traced tree a per-CPU counter increment. Real programs make far\n")
 	p("fewer syscalls per second, which is what the realistic rows show.\n\n")
+	r.refusalNotes(b)
 	p("## What limits start-up\n\n")
 	p("About half of it is cilium/ebpf reading the kernel's BTF\n")
 	p("(/sys/kernel/btf/vmlinux): parsing it and indexing its names, for the CO-RE\n")

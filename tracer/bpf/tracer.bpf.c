@@ -695,3 +695,159 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 	bpf_map_delete_elem(&procs, &tgid);
 	return 0;
 }
+
+/* ---- Refusals: what an enforcing filter refused (run --profile). ----
+ *
+ * The kernel runs seccomp before sys_enter, so a syscall the filter
+ * refuses (SCMP_ACT_ERRNO) never reaches it; sys_exit still fires for it,
+ * with the original number and the errno as return value. A sys_exit on a
+ * thread of the tree with no sys_enter before it is therefore a refusal.
+ * Each thread keeps one flag in task storage, set by refusals_enter and
+ * cleared by refusals_exit; these two replace sys_enter (the fork, exec
+ * and exit programs still keep the tree and the active bits).
+ *
+ * The flag stays set for a syscall that never returns (exit, exit_group:
+ * the storage goes with the task). Every other syscall returns, and a
+ * restarted one (-ERESTART*) returns before it enters again, as does
+ * rt_sigreturn (whose sys_exit carries nr -1: the flag, not the number,
+ * says it entered). Two sys_exits have no sys_enter of their own and are
+ * not refusals: a new task's return from fork/clone (its storage is new,
+ * the return value 0), and the execve that made a PENDING process ACTIVE
+ * (it entered before the process was active; it returns 0). A refused
+ * clone or execve returns -errno. SCMP_ACT_TRAP and SCMP_ACT_KILL* reach
+ * sys_exit too (6.18): seccomp rolls the registers back, so the return
+ * value is the syscall's own number, and sends SIGSYS. */
+
+/* Indexes into refusal_losses. */
+enum refusal_loss {
+	REFUSAL_NO_STORAGE,	/* sys_enter could not set the flag: its sys_exit looks refused */
+	REFUSAL_NR_RANGE,	/* a refused number beyond MAX_NR */
+	NR_REFUSAL_LOSSES
+};
+const enum refusal_loss *unused_refusal_loss __attribute__((unused));
+
+struct refusal {
+	__u64 count;
+	__u64 first_ns;
+	__u32 first_pid;
+	__s32 first_ret;	/* -errno, as the caller got it */
+	char first_comm[16];
+};
+
+#define BPF_MAP_TYPE_TASK_STORAGE 29
+#define BPF_F_NO_PREALLOC 1
+#define BPF_LOCAL_STORAGE_GET_F_CREATE 1
+
+/* The sys_exit tracepoint has no number argument: it is orig_ax. */
+struct pt_regs___refusals {
+	unsigned long orig_ax;
+} __attribute__((preserve_access_index));
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32); /* 1 between sys_enter and sys_exit */
+} in_syscall SEC(".maps");
+
+/* Per-CPU, as stats: the refused calls per (ABI, number). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NR_ABIS * MAX_NR);
+	__type(key, __u32);
+	__type(value, struct refusal);
+} refusals SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NR_REFUSAL_LOSSES);
+	__type(key, __u32);
+	__type(value, __u64);
+} refusal_losses SEC(".maps");
+
+static __always_inline void refusal_lose(__u32 what)
+{
+	__u64 *n = bpf_map_lookup_elem(&refusal_losses, &what);
+	if (n)
+		(*n)++;
+}
+
+/* tgid_active is the hot path's test: is tgid's bit in `active` set? */
+static __always_inline int tgid_active(__u32 tgid)
+{
+	__u32 w = tgid / 64;
+	__u64 *word = bpf_map_lookup_elem(&active, &w);
+	return word && (*word & (1ULL << (tgid % 64)));
+}
+
+/* starts_task: nr in abi makes a task or an exec (fork, vfork, clone,
+ * clone3, execve, execveat), whose return of 0 can come without a
+ * sys_enter on that task. */
+static __always_inline int starts_task(__u32 abi, __u64 nr)
+{
+	switch (abi) {
+	case ABI_I386:
+		return nr == 2 || nr == 11 || nr == 120 || nr == 190 || nr == 358 || nr == 435;
+	case ABI_X32:
+		return nr == 56 || nr == 57 || nr == 58 || nr == 435 || nr == 520 || nr == 545;
+	}
+	return nr == 56 || nr == 57 || nr == 58 || nr == 59 || nr == 322 || nr == 435;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(refusals_enter, struct pt_regs *regs, long id)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	if (!tgid_active(task->tgid))
+		return 0;
+	__u32 *in = bpf_task_storage_get(&in_syscall, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (in)
+		*in = 1;
+	else
+		refusal_lose(REFUSAL_NO_STORAGE);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(refusals_exit, struct pt_regs *regs, long ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tgid = task->tgid;
+	if (!tgid_active(tgid))
+		return 0;
+	/* No storage: this task has not entered a syscall since it was
+	 * made (or the process became active). */
+	__u32 *in = bpf_task_storage_get(&in_syscall, task, 0, 0);
+	if (in && *in) {
+		*in = 0;
+		return 0;
+	}
+	__u32 abi = ABI_X86_64;
+	__u64 nr = BPF_CORE_READ((struct pt_regs___refusals *)regs, orig_ax);
+	if (task->thread_info.status & TS_COMPAT) {
+		abi = ABI_I386;
+	} else if (nr & X32_SYSCALL_BIT) {
+		abi = ABI_X32;
+		nr &= ~(__u64)X32_SYSCALL_BIT;
+	}
+	if (ret == 0 && starts_task(abi, nr))
+		return 0;
+	if (nr >= MAX_NR) {
+		refusal_lose(REFUSAL_NR_RANGE);
+		return 0;
+	}
+	__u32 key = abi * MAX_NR + (__u32)nr;
+	struct refusal *r = bpf_map_lookup_elem(&refusals, &key);
+	if (!r)
+		return 0;
+	if (r->count == 0) {
+		/* The pid seccompgen prints: its namespace's. */
+		struct proc *p = bpf_map_lookup_elem(&procs, &tgid);
+		r->first_ns = bpf_ktime_get_ns();
+		r->first_pid = p && p->nspid ? p->nspid : tgid;
+		r->first_ret = (__s32)ret;
+		bpf_get_current_comm(r->first_comm, sizeof(r->first_comm));
+	}
+	r->count++;
+	return 0;
+}
