@@ -189,6 +189,13 @@ func (t *Tracer) Attach(target Target) (*Attached, error) {
 		return nil, errors.New("tracer: made without Config.Attach; it cannot attach")
 	}
 	a := &Attached{t: t, target: target, events: -1}
+	var loaded uint64
+	if err := t.objs.CgroupId.Get(&loaded); err != nil {
+		return nil, fmt.Errorf("tracer: read cgroup_id: %w", err)
+	}
+	if want, _ := CgroupID(target.Cgroup); target.Cgroup != "" && (loaded == 0 || loaded != want) {
+		return nil, fmt.Errorf("tracer: made for another cgroup than %s (Config.Cgroup)", target.Cgroup)
+	}
 	if target.Cgroup != "" {
 		// Watch before admitting: a process that enters and leaves
 		// between two looks still counts as having populated it.

@@ -65,13 +65,19 @@ func (f *attachFlags) check(args []string, rf *recordFlags) string {
 		return fmt.Sprintf("--duration %v: want a positive duration (such as 30s)", f.duration)
 	case rf.user != "":
 		return "--user: sets who runs CMD; with --pid or --cgroup nothing is started"
+	case rf.underSeccomp:
+		return "--only-under-seccomp: measures a CMD, not with --pid or --cgroup"
 	}
 	return ""
 }
 
 // target is what the flags ask to attach to.
 func (f *attachFlags) target() tracer.Target {
-	return tracer.Target{PID: f.pid, FromExec: f.fromExec, Cgroup: f.cgroup}
+	cg := f.cgroup
+	if abs, err := filepath.Abs(cg); err == nil && cg != "" {
+		cg = abs // the report names it wherever it is read
+	}
+	return tracer.Target{PID: f.pid, FromExec: f.fromExec, Cgroup: cg}
 }
 
 // attach records target with the tracer until its processes are gone,

@@ -455,3 +455,52 @@ func TestRecordPIDOtherMountNamespace(t *testing.T) {
 		t.Errorf("nothing inferred for the Go program\n%s", r.stderr)
 	}
 }
+
+// TestRecordPIDFromExecRunc: attached with --from-exec to the init process
+// of a container runc has created (it waits to exec the entrypoint until
+// `runc start`), record sees the entrypoint's tree and none of runc's own
+// set-up before that exec.
+func TestRecordPIDFromExecRunc(t *testing.T) {
+	testenv.RequireBPF(t)
+	b := newBundle(t)
+	writeConfig(t, b, "", false, "/bin/sh", "-c", "uname -a; id")
+	id := fmt.Sprintf("seccompgen-test-attach-%d", os.Getpid())
+	t.Cleanup(func() { exec.Command("runc", "delete", "-f", id).Run() })
+	// The container's stdio: files, so that runc create does not wait for
+	// a pipe the container holds open.
+	logf, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	create := exec.Command("runc", "create", "--bundle", b.dir, id)
+	create.Stdout, create.Stderr = logf, logf
+	if err := create.Run(); err != nil {
+		data, _ := os.ReadFile(logf.Name())
+		t.Fatalf("runc create: %v\n%s", err, data)
+	}
+	state, err := exec.Command("runc", "state", id).Output()
+	if err != nil {
+		t.Fatalf("runc state: %v", err)
+	}
+	var st struct {
+		Pid int `json:"pid"`
+	}
+	if err := json.Unmarshal(state, &st); err != nil || st.Pid <= 0 {
+		t.Fatalf("runc state %s: %v", state, err)
+	}
+	rep := filepath.Join(t.TempDir(), "r.json")
+	rec := startRecorder(t, "record", "--pid", strconv.Itoa(st.Pid), "--from-exec", "--infer", "none", "-o", os.DevNull, "--report", rep)
+	if out, err := exec.Command("runc", "start", id).CombinedOutput(); err != nil {
+		t.Fatalf("runc start: %v\n%s", err, out)
+	}
+	r := rec.wait(t)
+	if r.status != 0 {
+		t.Fatalf("record --pid --from-exec: status %d\n%s", r.status, r.stderr)
+	}
+	names := []string{"mount", "pivot_root", "sethostname", "unshare", "execve", "uname", "wait4"}
+	want := map[string]bool{"mount": false, "pivot_root": false, "sethostname": false, "unshare": false, "execve": true, "uname": true, "wait4": true}
+	if diff := cmp.Diff(want, observed(t, rep, names...)); diff != "" {
+		t.Errorf("observed (-want +got):\n%s", diff)
+	}
+}
