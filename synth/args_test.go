@@ -125,7 +125,7 @@ func TestArgsFallBack(t *testing.T) {
 			},
 			unpinned:  []string{"socket"},
 			conds:     []string{"clone", "personality"},
-			warnsLike: "socket: 3 call(s) but 2 argument value(s) recorded",
+			warnsLike: "socket (x86_64): 3 call(s) but 2 value(s) of arg0 recorded",
 		},
 		{
 			name: "recorded without --args",

@@ -175,11 +175,11 @@ func (f *checkFlags) checkedIn() (*profiles.Profile, *outfile.File, error) {
 // want's conditions are about.
 func (f *checkFlags) traceFor(want *profiles.Profile, args []string) traced {
 	trf := f.rf
-	if want != nil && !f.rf.args && len(pinnableConditions(want)) > 0 {
+	if want != nil && len(f.rf.pins) == 0 && len(pinnableConditions(want)) > 0 {
 		// FILE allows some syscalls only with certain argument values:
 		// record those values, or "in sync" would vouch for conditions
 		// nothing checked. The synthesized profile stays unpinned.
-		trf.args = true
+		trf.recordArgs = true
 	}
 	return trf.trace(args)
 }

@@ -30,7 +30,11 @@ type recordFlags struct {
 	errno    string
 	runtime  string
 	nnp      optBool
-	args     bool
+	args     string
+	// pins are the groups --args pins (set by policy); recordArgs records
+	// the arguments even without them (check, for a profile's conditions).
+	pins       []string
+	recordArgs bool
 	// underSeccomp is the hidden measuring mode of
 	// scripts/measure-runtime-baseline (tracer.Config.FilteredOnly).
 	underSeccomp bool
@@ -47,7 +51,8 @@ func (f *recordFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.runtime, "runtime", synth.RuntimeNone, "also allow what container runtime `R` makes after installing the filter: "+strings.Join(synth.Runtimes(), ", ")+" (docs/runtimes.md)")
 	fs.Var(&f.nnp, "no-new-privileges", "with --runtime: add only the runtime's list for this setting of process.noNewPrivileges (default: both)")
 	fs.Lookup("no-new-privileges").NoOptDefVal = "true" // as a bool flag: alone it means true
-	fs.BoolVar(&f.args, "args", false, "also record the first argument of socket (domain), clone (namespace flags) and personality, and allow each only with the values seen (docs/args.md)")
+	fs.StringVar(&f.args, "args", "default", "pin these syscall arguments to the values seen: all (--args alone), none, default, or a comma-separated `LIST` of "+strings.Join(recording.PinGroups, ", ")+" (help record; docs/args.md)")
+	fs.Lookup("args").NoOptDefVal = "all"
 	fs.BoolVar(&f.underSeccomp, "only-under-seccomp", false, "count only syscalls made under a seccomp filter, until the next exec (measures runtime baselines)")
 	fs.MarkHidden("only-under-seccomp")
 }
@@ -73,7 +78,12 @@ func (f *recordFlags) policy() (synth.Policy, error) {
 	}
 	p.Infer = inf
 	p.CacheDir = os.Getenv("SECCOMPGEN_CACHE_DIR")
-	p.Args = f.args
+	pins, err := synth.ParsePins(f.args)
+	if err != nil {
+		return p, fmt.Errorf("--args: %w", err)
+	}
+	f.pins, p.Pin = pins, pins
+	p.Args = len(pins) == len(recording.PinGroups)
 	if f.underSeccomp {
 		// The measuring mode counts exactly what runs under a filter;
 		// what the runtime (runc is Go) could also do would falsify it.
@@ -81,7 +91,7 @@ func (f *recordFlags) policy() (synth.Policy, error) {
 	}
 	p.Errno = f.errno
 	if p.Errno == "" {
-		p.Errno = synth.DefaultErrno(p.Infer, p.Args)
+		p.Errno = synth.DefaultErrno(p.Infer, f.argsAsked())
 	} else if _, err := synth.ParseErrno(p.Errno); err != nil {
 		return p, fmt.Errorf("--errno: %w", err)
 	}
@@ -108,7 +118,7 @@ func (f *recordFlags) denyList() ([]string, error) {
 			deny = append(deny, n)
 		}
 	}
-	if f.args && (f.fs == nil || !f.fs.Changed("deny")) {
+	if f.argsAsked() && (f.fs == nil || !f.fs.Changed("deny")) {
 		// An argument-pinned profile that allows io_uring promises what
 		// it cannot keep: a ring opens any socket or file, unfiltered.
 		deny = append(deny, "io_uring")
@@ -121,6 +131,18 @@ func (f *recordFlags) denyList() ([]string, error) {
 		}
 	}
 	return deny, errors.Join(errs...)
+}
+
+// argsAsked reports whether the user asked for argument pinning (--args
+// with some group): a profile then refuses what it does not pin with
+// EPERM and denies io_uring by default. The default's pinning alone
+// changes neither.
+func (f *recordFlags) argsAsked() bool {
+	if f.fs == nil || !f.fs.Changed("args") {
+		return false
+	}
+	pins, err := synth.ParsePins(f.args)
+	return err == nil && len(pins) > 0
 }
 
 // optBool is a bool flag that can also be left unset.
@@ -178,7 +200,7 @@ func (f *recordFlags) trace(args []string) traced {
 
 	fwd := workload.ForwardSignals()
 	defer fwd.Stop()
-	t, run, status, err := workload.StartTraced(tracer.Config{MaxProcs: f.maxProcs, FilteredOnly: f.underSeccomp, Args: f.args}, w)
+	t, run, status, err := workload.StartTraced(tracer.Config{MaxProcs: f.maxProcs, FilteredOnly: f.underSeccomp, Args: f.recordArgs || len(f.pins) > 0}, w)
 	if t != nil {
 		defer t.Close()
 	}
