@@ -100,6 +100,9 @@ int main(int argc, char **argv)
 			r = socket(AF_INET, SOCK_DGRAM, 0);
 		} else if (!strcmp(a, "raw")) {
 			r = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+		} else if (!strcmp(a, "socketpair")) {
+			int sv[2];
+			r = socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
 		} else if (!strcmp(a, "prctl-name")) {
 			r = prctl(PR_SET_NAME, "pins");
 		} else if (!strcmp(a, "prctl-seccomp")) {
