@@ -72,7 +72,7 @@ type harness struct {
 	errnos     []string // empty: the CLI's default
 	runTimeout time.Duration
 	keep       bool
-	reference  bool // also enforce Docker's default during the held-out run
+	reference  bool   // also enforce Docker's default during the held-out run
 	args       string // record --args=args; "": the CLI's default
 	tmp        string
 }
