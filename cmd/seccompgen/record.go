@@ -145,6 +145,14 @@ func (f *recordFlags) argsAsked() bool {
 	return err == nil && len(pins) > 0
 }
 
+// pinList is groups as help shows them: "none" for none.
+func pinList(groups []string) string {
+	if len(groups) == 0 {
+		return "none"
+	}
+	return strings.Join(groups, ",")
+}
+
 // optBool is a bool flag that can also be left unset.
 type optBool struct{ v *bool }
 
@@ -217,7 +225,7 @@ func (f *recordFlags) trace(args []string) traced {
 
 var cmdRecord = &command{
 	Name:      "record",
-	UsageLine: "record [-o FILE] [--report FILE] [--deny LIST] [--user USER[:GROUP]] [--runtime R] [--infer LIST] [--errno E] [--args] -- CMD [ARG...]",
+	UsageLine: "record [-o FILE] [--report FILE] [--deny LIST] [--user USER[:GROUP]] [--runtime R] [--infer LIST] [--errno E] [--args[=LIST]] -- CMD [ARG...]",
 	Short:     "trace CMD's process tree and write the smallest profile that lets it run",
 	Long: `
 Record runs CMD under an eBPF tracer that sees every syscall of CMD, of every
@@ -268,14 +276,28 @@ docs/inference.md. The levels:
 by default, on which programs fall back (glibc from clone3 to clone); EPERM
 with --infer none or --args. Explicit denies always get EPERM.
 
---args also records the first argument of socket (the domain), clone (its
-namespace flags) and personality, on x86_64, and allows each only with the
-values seen: one ALLOW rule per value (SCMP_CMP_EQ; for clone
-SCMP_CMP_MASKED_EQ on the namespace flags). A syscall stays unconditional
-when the values may be incomplete, when an i386 call used it, or when
---runtime or --infer go needs it (binscan's inferences do not unpin it). When clone is pinned, clone3 (whose flags
-are behind a pointer, out of a filter's reach) fails with ENOSYS, and the C
-library and the Go runtime fall back to clone. With --args the default
+--args[=LIST] pins syscall arguments to the values the run used: one ALLOW
+rule per value (values one bit apart folded into one masked comparison),
+so anything else gets the default errno. LIST: all (--args alone), none,
+default (what record does without the flag: ` + pinList(synth.DefaultPins) + `), or a
+comma-separated list of groups:
+
+  socket        socket's domain and type (SOCK_RAW refused unless used),
+                socketpair's domain, i386 socketcall's call
+  clone         clone's namespace flags
+  namespaces    unshare's namespace flags, setns's nstype
+  personality   personality's persona
+  ioctl         ioctl's request (TIOCSTI refused unless used)
+  prctl         prctl's option
+  exec-memory   PROT_EXEC of mprotect, pkey_mprotect, mmap, mmap2 (W^X)
+
+An argument stays free (warned about, "unpinned" in the report) when it
+took more than 64 distinct values, when its values may be incomplete, or
+when the pinned filter would exceed the kernel's 4096 instructions; a
+syscall stays unconditional when an x32 call used it or --runtime or
+--infer go needs it. When clone is pinned, clone3 (whose flags are behind a
+pointer) fails with ENOSYS, and the C library and the Go runtime fall back
+to clone. With --args given the default --errno is EPERM and the default
 --deny also denies io_uring, whose rings open sockets and files no filter
 sees. See docs/args.md and docs/io_uring.md.
 
