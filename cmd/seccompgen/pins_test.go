@@ -1,6 +1,7 @@
 package main
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -199,5 +200,46 @@ func TestPinsI386(t *testing.T) {
 				t.Errorf("under the profile: status %d, stdout (-want +got):\n%s\nstderr:\n%s", got.status, diff, got.stderr)
 			}
 		})
+	}
+}
+
+// TestPinsDiffMergeCheck: diff shows a new condition, merge keeps both
+// inputs' values, and check names a request the checked-in profile
+// refuses as a break.
+func TestPinsDiffMergeCheck(t *testing.T) {
+	testenv.RequireBPF(t)
+	testenv.RequireTool(t, "gcc")
+	pins := buildC(t, "pins")
+	a, _, ra := recordFiles(t, []string{"--args"}, pins, "tcgets")
+	b, _, rb := recordFiles(t, []string{"--args"}, pins, "fionread")
+	if ra.status != 0 || rb.status != 0 {
+		t.Fatalf("record: status %d, %d", ra.status, rb.status)
+	}
+
+	d := seccompgen(t, "diff", "--exit-code", "--against", b, a)
+	if want := regexp.MustCompile(`  ioctl\n    ` + regexp.QuoteMeta(a) + `: allow if arg1\s+==\s+0x5401\n    ` + regexp.QuoteMeta(b) + `: allow if arg1\s+==\s+0x541b\n`); d.status != 1 || !want.MatchString(d.stdout) {
+		t.Errorf("diff: status %d, stdout:\n%s\nwant it to contain:\n%s", d.status, d.stdout, want)
+	}
+
+	merged := t.TempDir() + "/merged.json"
+	if r := seccompgen(t, "merge", "-o", merged, a, b); r.status != 0 {
+		t.Fatalf("merge: status %d, stderr:\n%s", r.status, r.stderr)
+	}
+	if conds, _ := condRules(t, merged, "ioctl"); !cmp.Equal(conds, []string{"arg1 SCMP_CMP_EQ 0x5401", "arg1 SCMP_CMP_EQ 0x541b"}) {
+		t.Errorf("merged ioctl conditions: %v", conds)
+	}
+	got := seccompgen(t, "run", "--profile", merged, "--", pins, "tcgets", "fionread", "tiocsti")
+	if want := lines("tcgets", "ok", "fionread", "ok", "tiocsti", "EPERM"); got.stdout != want {
+		t.Errorf("under the merged profile: stdout %q, want %q", got.stdout, want)
+	}
+
+	// check records the arguments the file's conditions are about, with
+	// or without --args.
+	for _, flags := range [][]string{{"--args"}, {"--args=none"}} {
+		r := seccompgen(t, append(append([]string{"check"}, flags...), "--profile", a, "--", pins, "tcgets", "tiocsti")...)
+		want := regexp.MustCompile(`\n  ioctl \(x86_64\): [0-9]+ call\(s\), first by pid [0-9]+ \(` + comm(pins) + `\), with arg1 in \{0x5412\}\n`)
+		if r.status != 1 || !want.MatchString(r.stderr) {
+			t.Errorf("check %v: status %d, stderr:\n%s\nwant it to match %s", flags, r.status, r.stderr, want)
+		}
 	}
 }
