@@ -189,3 +189,49 @@ func TestArgsFallBack(t *testing.T) {
 		})
 	}
 }
+
+// TestArgsTooLong: a pinned profile the kernel would not load loses the
+// conditions of the syscall with the most values, with a warning and an
+// "unpinned" entry, and keeps the others.
+func TestArgsTooLong(t *testing.T) {
+	if _, _, err := profiles.Compile(mustGenerate(t)); errors.Is(err, profiles.ErrNoLibseccomp) {
+		t.Skip("built without cgo: the filter's length is libseccomp's to tell")
+	}
+	rec := &recording.Recording{Syscalls: []recording.Syscall{
+		sys(recording.X86_64, "execve", 1),
+		sys(recording.X86_64, "ioctl", 5000),
+		sys(recording.X86_64, "prctl", 1),
+	}}
+	for v := uint64(0); v < 5000; v++ {
+		rec.Args = append(rec.Args, recording.ArgValue{ABI: recording.X86_64, Nr: 16, Name: "ioctl", Index: 1, Value: 0x10000 + 3*v, Count: 1})
+	}
+	rec.Args = append(rec.Args, recording.ArgValue{ABI: recording.X86_64, Nr: 157, Name: "prctl", Value: 15, Count: 1})
+	prof, rep, err := Synthesize([]*recording.Recording{rec}, Policy{Args: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := profiles.Compile(prof); err != nil {
+		t.Errorf("the profile does not compile: %v", err)
+	}
+	if diff := cmp.Diff([]string{"prctl"}, prof.Conditional()); diff != "" {
+		t.Errorf("conditional (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]Unpinned{{Name: "ioctl", ABI: recording.X86_64, Index: 1, Reason: UnpinnedTooLong}}, rep.Unpinned); diff != "" {
+		t.Errorf("unpinned (-want +got):\n%s", diff)
+	}
+	if e, _ := find(rep, "ioctl"); len(e.Args) != 0 {
+		t.Errorf("the report still lists ioctl's values: %v", e.Args)
+	}
+	want := "the profile with ioctl pinned to its recorded values compiles to more than 4096 BPF instructions, more than the kernel loads: ioctl stays allowed with any arguments"
+	if !slices.Contains(rep.Warnings, want) {
+		t.Errorf("warnings %q, want %q", rep.Warnings, want)
+	}
+}
+
+func mustGenerate(t *testing.T) *profiles.Profile {
+	p, err := profiles.Generate(profiles.Spec{ABIs: []string{"x86_64"}, Allow: []string{"read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
