@@ -235,3 +235,49 @@ func mustGenerate(t *testing.T) *profiles.Profile {
 	}
 	return p
 }
+
+// TestArgsABIs: the values of one name in x86_64 and i386 are one set
+// (a profile's rules name syscalls, not ABIs); a name an x32 call used,
+// whose arguments the tracer does not record, stays unconditional.
+func TestArgsABIs(t *testing.T) {
+	arg := func(abi recording.ABI, name string, index int, value uint64) recording.ArgValue {
+		nr, _ := recording.Number(abi, name)
+		return recording.ArgValue{ABI: abi, Nr: nr, Name: name, Index: index, Value: value, Count: 1}
+	}
+	rec := &recording.Recording{
+		Syscalls: []recording.Syscall{
+			sys(recording.X86_64, "execve", 1),
+			sys(recording.X86_64, "ioctl", 1),
+			sys(recording.I386, "ioctl", 1),
+			sys(recording.I386, "socketcall", 2),
+			sys(recording.X86_64, "prctl", 1),
+			sys(recording.X32, "prctl", 1),
+		},
+		Args: []recording.ArgValue{
+			arg(recording.X86_64, "ioctl", 1, 0x5401),
+			arg(recording.I386, "ioctl", 1, 0x541b),
+			arg(recording.I386, "socketcall", 0, 1),
+			arg(recording.I386, "socketcall", 0, 3),
+			arg(recording.X86_64, "prctl", 0, 15),
+		},
+	}
+	prof, rep, err := Synthesize([]*recording.Recording{rec}, Policy{Args: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"ioctl", "socketcall"}, prof.Conditional()); diff != "" {
+		t.Errorf("conditional (-want +got):\n%s", diff)
+	}
+	if !slices.Contains(prof.Allowed(), "prctl") {
+		t.Errorf("prctl, which x32 used, is not unconditional: %v", prof.Allowed())
+	}
+	for _, abi := range []recording.ABI{recording.X86_64, recording.I386} {
+		i := slices.IndexFunc(rep.Syscalls, func(e Entry) bool { return e.Name == "ioctl" && e.ABI == abi })
+		if i < 0 {
+			t.Fatalf("no %s ioctl entry", abi)
+		}
+		if diff := cmp.Diff([]ArgValues{{Index: 1, Values: []uint64{0x5401, 0x541b}}}, rep.Syscalls[i].Args); diff != "" {
+			t.Errorf("%s ioctl: args (-want +got):\n%s", abi, diff)
+		}
+	}
+}
