@@ -90,11 +90,16 @@ const (
 	PinPersonality = "personality" // personality's persona
 	PinIoctl       = "ioctl"       // ioctl's request
 	PinPrctl       = "prctl"       // prctl's option
-	PinExecMemory  = "exec-memory" // PROT_EXEC of mmap, mmap2, mprotect, pkey_mprotect
+	PinExecMemory  = "exec-memory" // PROT_EXEC of mprotect, pkey_mprotect: memory made executable
+	// PinExecMmap: PROT_EXEC of mmap and mmap2, memory mapped executable.
+	// The dynamic loader of every dynamically linked program does that,
+	// so it binds only a tree that never ran one, and breaks it when it
+	// later execs one (the filter is inherited).
+	PinExecMmap = "exec-mmap"
 )
 
 // PinGroups lists the groups in the order help and docs list them.
-var PinGroups = []string{PinSocket, PinClone, PinNamespaces, PinPersonality, PinIoctl, PinPrctl, PinExecMemory}
+var PinGroups = []string{PinSocket, PinClone, PinNamespaces, PinPersonality, PinIoctl, PinPrctl, PinExecMemory, PinExecMmap}
 
 // PinnedArgs are the arguments recorded with tracer.Config.Args. The
 // tracer's tables are built from this list (tracer.pinTables), so it is
@@ -125,9 +130,9 @@ func pinnedArgs() []PinnedArg {
 		{"pkey_mprotect", 2, ProtExec, PinExecMemory},
 	}
 	perABI := map[ABI][]p{
-		X86_64: {{"mmap", 2, ProtExec, PinExecMemory}},
+		X86_64: {{"mmap", 2, ProtExec, PinExecMmap}},
 		// i386's mmap takes a pointer to its arguments; mmap2 does not.
-		I386: {{"mmap2", 2, ProtExec, PinExecMemory}, {"socketcall", 0, 0, PinSocket}},
+		I386: {{"mmap2", 2, ProtExec, PinExecMmap}, {"socketcall", 0, 0, PinSocket}},
 	}
 	var out []PinnedArg
 	for _, abi := range []ABI{X86_64, I386} {

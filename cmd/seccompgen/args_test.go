@@ -126,13 +126,13 @@ func TestArgsSocket(t *testing.T) {
 		t.Errorf("inet6 under the profile: status %d, stdout %q, want %q\nstderr:\n%s", got.status, got.stdout, want, got.stderr)
 	}
 
-	// Without --args the same program gets socket without conditions.
-	plain, _, _ := recordFiles(t, nil, sockets)
+	// With --args=none the same program gets socket without conditions.
+	plain, _, _ := recordFiles(t, []string{"--args=none"}, sockets)
 	if conds, unconditional := condRules(t, plain, "socket"); conds != nil || !unconditional {
-		t.Errorf("without --args: socket conditions %v, unconditional %v", conds, unconditional)
+		t.Errorf("--args=none: socket conditions %v, unconditional %v", conds, unconditional)
 	}
 	if data, _ := os.ReadFile(plain); strings.Contains(string(data), `"args"`) {
-		t.Errorf("without --args the profile has argument conditions:\n%s", data)
+		t.Errorf("--args=none: the profile has argument conditions:\n%s", data)
 	}
 
 	// diff marks socket conditional, against docker-default's own conditions.

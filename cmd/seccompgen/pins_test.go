@@ -158,7 +158,7 @@ func TestPinsGroups(t *testing.T) {
 		})
 	}
 	r := seccompgen(t, "record", "--args=ioctls", "--", pins)
-	if want := `seccompgen record: --args: unknown group "ioctls": want all, none, default or a list of socket, clone, namespaces, personality, ioctl, prctl, exec-memory`; r.status != 125 || !slices.Contains(strings.Split(r.stderr, "\n"), want) {
+	if want := `seccompgen record: --args: unknown group "ioctls": want all, none, default or a list of socket, clone, namespaces, personality, ioctl, prctl, exec-memory, exec-mmap`; r.status != 125 || !slices.Contains(strings.Split(r.stderr, "\n"), want) {
 		t.Errorf("status %d, stderr %q, want 125 and %q", r.status, r.stderr, want)
 	}
 }
@@ -241,5 +241,33 @@ func TestPinsDiffMergeCheck(t *testing.T) {
 		if r.status != 1 || !want.MatchString(r.stderr) {
 			t.Errorf("check %v: status %d, stderr:\n%s\nwant it to match %s", flags, r.status, r.stderr, want)
 		}
+	}
+}
+
+// TestPinsDefault: without --args record pins the default's groups
+// (synth.DefaultPins), not ioctl nor mmap's PROT_EXEC, and keeps EPERM's
+// and io_uring's defaults as they were.
+func TestPinsDefault(t *testing.T) {
+	testenv.RequireBPF(t)
+	testenv.RequireTool(t, "gcc")
+	pins := buildC(t, "pins")
+	prof, _, rec := recordFiles(t, nil, pins, "tcp", "prctl-name", "tcgets", "map-data", "unshare-ns")
+	if rec.status != 0 {
+		t.Fatalf("record: status %d, stderr:\n%s", rec.status, rec.stderr)
+	}
+	got := seccompgen(t, "run", "--profile", prof, "--", pins, "tcp", "raw", "prctl-name", "prctl-seccomp", "tcgets", "tiocsti", "map-data", "mprotect-exec", "unshare-ns", "unshare-user")
+	// The profile's default errno is ENOSYS (--infer all): a pinned
+	// syscall called with another value gets it.
+	want := lines("tcp", "ok", "raw", "ENOSYS", "prctl-name", "ok", "prctl-seccomp", "ENOSYS", "tcgets", "ok", "tiocsti", "ok",
+		"map-data", "ok", "mprotect-exec", "ENOSYS", "unshare-ns", "ok", "unshare-user", "ENOSYS")
+	if diff := cmp.Diff(want, got.stdout); diff != "" {
+		t.Errorf("under the default profile: stdout (-want +got):\n%s\nstderr:\n%s", diff, got.stderr)
+	}
+	if conds, unconditional := condRules(t, prof, "ioctl"); conds != nil || !unconditional {
+		t.Errorf("ioctl: conditions %v, unconditional %v", conds, unconditional)
+	}
+	p := readProfile(t, prof)
+	if p.denied()["io_uring_setup"] {
+		t.Errorf("the default denies io_uring: only --args does")
 	}
 }

@@ -289,7 +289,9 @@ comma-separated list of groups:
   personality   personality's persona
   ioctl         ioctl's request (TIOCSTI refused unless used)
   prctl         prctl's option
-  exec-memory   PROT_EXEC of mprotect, pkey_mprotect, mmap, mmap2 (W^X)
+  exec-memory   PROT_EXEC of mprotect, pkey_mprotect (W^X after start-up)
+  exec-mmap     PROT_EXEC of mmap, mmap2 (breaks a static or Go program
+                that later execs a dynamically linked one)
 
 An argument stays free (warned about, "unpinned" in the report) when it
 took more than 64 distinct values, when its values may be incomplete, or
