@@ -64,7 +64,7 @@ volatile const __u32 record_args = 0;
 /* Argument pinning. MAX_PIN_SLOTS bounds the (ABI, syscall, argument)
  * triples recorded; ARG_VALUES_MAX the distinct values kept of each: a
  * value beyond it is counted in its argsets entry (dropped), and
- * userspace leaves that syscall unconditional. A seccomp rule per value
+ * userspace leaves that argument free. A seccomp rule per value
  * costs filter instructions, and an ioctl request set of a terminal
  * program is a few dozen, so 64. PINS_PER_SYSCALL: arguments of one
  * syscall (socket's domain and type). */
