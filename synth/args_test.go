@@ -281,3 +281,32 @@ func TestArgsABIs(t *testing.T) {
 		}
 	}
 }
+
+func TestParsePins(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+		err  string
+	}{
+		{in: "", want: recording.PinGroups},
+		{in: "all", want: recording.PinGroups},
+		{in: "none", want: nil},
+		{in: "default", want: DefaultPins},
+		{in: "ioctl,socket", want: []string{"socket", "ioctl"}},
+		{in: "default,ioctl", want: []string{"socket", "clone", "namespaces", "personality", "ioctl", "prctl", "exec-memory"}},
+		{in: "ioctl,ioctls", err: `unknown group "ioctls": want all, none, default or a list of socket, clone, namespaces, personality, ioctl, prctl, exec-memory, exec-mmap`},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := ParsePins(tc.in)
+			if tc.err != "" {
+				if err == nil || err.Error() != tc.err {
+					t.Errorf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if diff := cmp.Diff(tc.want, got); err != nil || diff != "" {
+				t.Errorf("%v, groups (-want +got):\n%s", err, diff)
+			}
+		})
+	}
+}
