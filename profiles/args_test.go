@@ -132,6 +132,25 @@ func TestCondCrossProduct(t *testing.T) {
 	if diff := cmp.Diff(want, p.verdicts()["socket"].conds); diff != "" {
 		t.Errorf("socket (-want +got):\n%s", diff)
 	}
+	// An int argument folds under a 32-bit mask, the kernel's view; an
+	// unfolded value is still compared whole; a value beyond 32 bits (a
+	// sign-extended int) keeps the fold 64-bit.
+	q, err := Generate(Spec{ABIs: []string{"x86_64"}, Conditional: []Cond{
+		{Name: "ioctl", Index: 1, Values: []uint64{0x5401, 0x5403, 0x541b}, Int: true},
+		{Name: "prctl", Index: 0, Values: []uint64{15, 14, 0xffffffffc0000000}, Int: true},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"allow if arg1 & 0xfffffffd == 0x5401", "allow if arg1 == 0x541b"}, q.verdicts()["ioctl"].conds); diff != "" {
+		t.Errorf("ioctl (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"allow if arg0 & 0xfffffffffffffffe == 14", "allow if arg0 == 0xffffffffc0000000"}, q.verdicts()["prctl"].conds); diff != "" {
+		t.Errorf("prctl (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, p.verdicts()["socket"].conds); diff != "" {
+		t.Errorf("socket (-want +got):\n%s", diff)
+	}
 	if diff := cmp.Diff([]string{"allow if arg2 & 4 == 0"}, p.verdicts()["mprotect"].conds); diff != "" {
 		t.Errorf("mprotect (-want +got):\n%s", diff)
 	}

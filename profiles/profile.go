@@ -3,6 +3,7 @@ package profiles
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 
@@ -62,6 +63,10 @@ type Cond struct {
 	Index  uint
 	Mask   uint64
 	Values []uint64
+	// Int says the kernel reads only the low 32 bits of the argument:
+	// values compared whole that fold together are compared under a
+	// 32-bit mask.
+	Int bool
 }
 
 // Generate builds the profile for s: default ERRNO(EPERM), one ALLOW rule
@@ -168,6 +173,7 @@ func argChoices(conds []Cond) [][]specs.LinuxSeccompArg {
 	type set struct {
 		mask   uint64
 		values []uint64
+		int    bool
 	}
 	byIndex := map[uint]*set{}
 	for _, c := range conds {
@@ -177,9 +183,10 @@ func argChoices(conds []Cond) [][]specs.LinuxSeccompArg {
 		}
 		s := byIndex[c.Index]
 		if s == nil {
-			s = &set{mask: m}
+			s = &set{mask: m, int: c.Int}
 			byIndex[c.Index] = s
 		}
+		s.int = s.int && c.Int
 		if m != s.mask {
 			s.mask &= m
 			for i := range s.values {
@@ -198,14 +205,20 @@ func argChoices(conds []Cond) [][]specs.LinuxSeccompArg {
 	var out [][]specs.LinuxSeccompArg
 	for _, i := range indexes {
 		s := byIndex[i]
+		mask, whole := s.mask, s.mask == ^uint64(0)
+		if whole && s.int && slices.IndexFunc(s.values, func(v uint64) bool { return v > math.MaxUint32 }) < 0 {
+			// The kernel ignores the high half: so may a folded
+			// comparison, and an unfolded one is still compared whole.
+			mask = math.MaxUint32
+		}
 		var choices []specs.LinuxSeccompArg
-		for _, c := range foldValues(s.mask, s.values) {
+		for _, c := range foldValues(mask, s.values) {
 			if c.mask == 0 {
 				choices = nil // always holds: the argument is free
 				break
 			}
 			arg := specs.LinuxSeccompArg{Index: i, Value: c.mask, ValueTwo: c.value, Op: specs.OpMaskedEqual}
-			if c.mask == ^uint64(0) {
+			if whole && c.mask == mask {
 				arg = specs.LinuxSeccompArg{Index: i, Value: c.value, Op: specs.OpEqualTo}
 			}
 			choices = append(choices, arg)

@@ -65,6 +65,11 @@ type PinnedArg struct {
 	Mask uint64
 	// Group is what --args calls it (PinGroups).
 	Group string
+	// Int says the kernel reads only the argument's low 32 bits (an int
+	// or unsigned int): values folded into one comparison may ignore the
+	// high ones, which keeps the profile's numbers below 2^32, exact in
+	// every JSON tool.
+	Int bool
 }
 
 // CloneNamespaceFlags are clone's flags that create namespaces
@@ -116,6 +121,7 @@ func pinnedArgs() []PinnedArg {
 		mask  uint64
 		group string
 	}
+	// Every argument pinned whole is an int or unsigned int in the kernel.
 	both := []p{
 		{"socket", 0, 0, PinSocket},              // domain
 		{"socket", 1, SocketTypeMask, PinSocket}, // type
@@ -141,7 +147,7 @@ func pinnedArgs() []PinnedArg {
 			if !ok {
 				panic("recording: no " + string(abi) + " syscall " + x.name)
 			}
-			out = append(out, PinnedArg{ABI: abi, Name: x.name, Nr: nr, Index: x.index, Mask: x.mask, Group: x.group})
+			out = append(out, PinnedArg{ABI: abi, Name: x.name, Nr: nr, Index: x.index, Mask: x.mask, Group: x.group, Int: x.mask == 0})
 		}
 	}
 	return out

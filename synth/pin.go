@@ -143,7 +143,7 @@ func pinArgs(merged *recording.Recording, p Policy, groups, denied map[string]bo
 			continue
 		}
 		if sets[ni] == nil {
-			sets[ni] = &profiles.Cond{Name: pa.Name, Index: uint(pa.Index), Mask: pa.Mask}
+			sets[ni] = &profiles.Cond{Name: pa.Name, Index: uint(pa.Index), Mask: pa.Mask, Int: pa.Int}
 			order = append(order, ni)
 		}
 		values, counted := argValues(merged, pa)
