@@ -38,9 +38,11 @@ the code. Verdicts, most severe first:
                       with --strict, exit 1.
   in-sync             exit 0, one line.
 
-When FILE allows socket, clone or personality only under argument
-conditions, check records their arguments (as --args does) and a value the
-conditions refuse is a break; conditions it cannot check are named.
+When FILE allows a pinnable syscall (socket, ioctl, prctl, mprotect, ...;
+help record) only under argument conditions, check records the arguments
+(as --args does) and a value the conditions refuse is a break; conditions
+it cannot check are named. The profile check synthesizes pins what record
+would (--args).
 
 --update rewrites FILE with the profile this run needs (canonical form,
 atomically) and exits 0. A CMD that fails (non-zero status) makes check exit
