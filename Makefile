@@ -66,10 +66,14 @@ bench: deps build
 # what passed and what was missing to docs/SUFFICIENCY.md (about 10 min).
 # SUFF_ERRNO=EPERM,ENOSYS also compares errno values, once record has
 # --errno. It measures and asserts nothing, so it is not part of test.
+# SUFF_ARGS=all (none, default, or groups joined by +: ioctl+prctl) records
+# every training run with that --args, into SUFF_OUT.
 SUFF_INFER ?= none,go
 SUFF_ERRNO ?=
+SUFF_ARGS ?=
+SUFF_OUT ?= docs/SUFFICIENCY.md
 sufficiency: deps suff-deps build
-	$(GO) run ./internal/sufficiency -seccompgen $(BIN) -infer $(SUFF_INFER) -errno '$(SUFF_ERRNO)' -command 'make sufficiency SUFF_INFER=$(SUFF_INFER)$(if $(SUFF_ERRNO), SUFF_ERRNO=$(SUFF_ERRNO))' -o docs/SUFFICIENCY.md
+	$(GO) run ./internal/sufficiency -seccompgen $(BIN) -infer $(SUFF_INFER) -errno '$(SUFF_ERRNO)' -args '$(SUFF_ARGS)' -command 'make sufficiency SUFF_INFER=$(SUFF_INFER)$(if $(SUFF_ERRNO), SUFF_ERRNO=$(SUFF_ERRNO))$(if $(SUFF_ARGS), SUFF_ARGS=$(SUFF_ARGS))$(if $(filter-out docs/SUFFICIENCY.md,$(SUFF_OUT)), SUFF_OUT=$(SUFF_OUT))' -o $(SUFF_OUT)
 
 demo: deps build
 	./scripts/demo

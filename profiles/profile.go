@@ -3,6 +3,7 @@ package profiles
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 
@@ -57,12 +58,18 @@ const ENOSYS = 38
 
 // Cond allows the syscall Name only when argument Index has one of Values:
 // compared whole (SCMP_CMP_EQ), or, when Mask is not 0, only the bits of
-// Mask (SCMP_CMP_MASKED_EQ, Values already masked).
+// Mask (SCMP_CMP_MASKED_EQ, Values already masked). Conds of one name on
+// different indexes must all hold: each combination of their values is
+// allowed.
 type Cond struct {
 	Name   string
 	Index  uint
 	Mask   uint64
 	Values []uint64
+	// Int says the kernel reads only the low 32 bits of the argument:
+	// values compared whole that fold together are compared under a
+	// 32-bit mask.
+	Int bool
 }
 
 // Generate builds the profile for s: default ERRNO(EPERM), one ALLOW rule
@@ -94,11 +101,13 @@ func Generate(s Spec) (*Profile, error) {
 			allow = append(allow, name)
 		}
 	}
+	conds, always := condRules(s.Conditional, set(allow), denied)
+	allow = append(allow, always...)
 	sort.Strings(allow)
 	if len(allow) > 0 {
 		p.spec.Syscalls = append(p.spec.Syscalls, specs.LinuxSyscall{Names: allow, Action: specs.ActAllow})
 	}
-	p.spec.Syscalls = append(p.spec.Syscalls, condRules(s.Conditional, set(allow), denied)...)
+	p.spec.Syscalls = append(p.spec.Syscalls, conds...)
 	var nosys []string
 	for name := range set(s.NoSys) {
 		if !denied[name] && !slices.Contains(allow, name) {
@@ -122,51 +131,198 @@ func Generate(s Spec) (*Profile, error) {
 	return p, nil
 }
 
-// condRules writes one ALLOW rule per value, as Docker's default does for
-// personality: separate rules are alternatives in every runtime and in
-// libseccomp itself, where several conditions in one rule mean "all" except
-// under runc's special case for a repeated argument. Rules come sorted by
-// name, index and value, so equal decisions give equal bytes.
-func condRules(conds []Cond, allow, denied map[string]bool) []specs.LinuxSyscall {
-	type rule struct {
-		name  string
-		index uint
-		mask  uint64
-		value uint64
-	}
-	seen := map[rule]bool{}
-	var rules []rule
+// condRules writes the ALLOW rules of conds: per syscall, one rule per
+// combination of the allowed values of its arguments (a condition on each
+// of its pinned arguments; the cross product of the sets, since each set
+// was recorded on its own), and per argument as few masked comparisons as
+// cover exactly its values (foldValues). Separate rules are alternatives
+// in every runtime and in libseccomp itself, where several conditions on
+// one argument in one rule mean "all" except under runc's special case for
+// a repeated argument. Rules come sorted, so equal decisions give equal
+// bytes. A syscall whose values cover every value of its arguments comes
+// back in always: it needs no condition.
+func condRules(conds []Cond, allow, denied map[string]bool) (rules []specs.LinuxSyscall, always []string) {
+	byName := map[string][]Cond{}
 	for _, c := range conds {
 		if allow[c.Name] || denied[c.Name] {
 			continue
 		}
-		for _, v := range c.Values {
-			r := rule{c.Name, c.Index, c.Mask, v}
-			if !seen[r] {
-				seen[r] = true
-				rules = append(rules, r)
-			}
+		byName[c.Name] = append(byName[c.Name], c)
+	}
+	names := make([]string, 0, len(byName))
+	for n := range byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		args := argChoices(byName[n])
+		if len(args) == 0 {
+			always = append(always, n)
+			continue
+		}
+		for _, combo := range crossProduct(args) {
+			rules = append(rules, specs.LinuxSyscall{Names: []string{n}, Action: specs.ActAllow, Args: combo})
 		}
 	}
-	sort.Slice(rules, func(i, j int) bool {
-		a, b := rules[i], rules[j]
-		switch {
-		case a.name != b.name:
-			return a.name < b.name
-		case a.index != b.index:
-			return a.index < b.index
-		case a.mask != b.mask:
-			return a.mask < b.mask
+	return rules, always
+}
+
+// argChoices returns, per argument index in order, the comparisons any
+// one of which the argument must meet; an argument whose values cover
+// all it can be is left out. Conditions on one index are one set (their
+// values joined); different masks on one index keep only the bits both
+// compare.
+func argChoices(conds []Cond) [][]specs.LinuxSeccompArg {
+	type set struct {
+		mask   uint64
+		values []uint64
+		int    bool
+	}
+	byIndex := map[uint]*set{}
+	for _, c := range conds {
+		m := c.Mask
+		if m == 0 {
+			m = ^uint64(0)
 		}
-		return a.value < b.value
-	})
-	out := make([]specs.LinuxSyscall, 0, len(rules))
-	for _, r := range rules {
-		arg := specs.LinuxSeccompArg{Index: r.index, Value: r.value, Op: specs.OpEqualTo}
-		if r.mask != 0 {
-			arg = specs.LinuxSeccompArg{Index: r.index, Value: r.mask, ValueTwo: r.value, Op: specs.OpMaskedEqual}
+		s := byIndex[c.Index]
+		if s == nil {
+			s = &set{mask: m, int: c.Int}
+			byIndex[c.Index] = s
 		}
-		out = append(out, specs.LinuxSyscall{Names: []string{r.name}, Action: specs.ActAllow, Args: []specs.LinuxSeccompArg{arg}})
+		s.int = s.int && c.Int
+		if m != s.mask {
+			s.mask &= m
+			for i := range s.values {
+				s.values[i] &= s.mask
+			}
+		}
+		for _, v := range c.Values {
+			s.values = append(s.values, v&s.mask)
+		}
+	}
+	indexes := make([]uint, 0, len(byIndex))
+	for i := range byIndex {
+		indexes = append(indexes, i)
+	}
+	slices.Sort(indexes)
+	var out [][]specs.LinuxSeccompArg
+	for _, i := range indexes {
+		s := byIndex[i]
+		mask, whole := s.mask, s.mask == ^uint64(0)
+		if whole && s.int && slices.IndexFunc(s.values, func(v uint64) bool { return v > math.MaxUint32 }) < 0 {
+			// The kernel ignores the high half: so may a folded
+			// comparison, and an unfolded one is still compared whole.
+			mask = math.MaxUint32
+		}
+		var choices []specs.LinuxSeccompArg
+		for _, c := range foldValues(mask, s.values) {
+			if c.mask == 0 {
+				choices = nil // always holds: the argument is free
+				break
+			}
+			arg := specs.LinuxSeccompArg{Index: i, Value: c.mask, ValueTwo: c.value, Op: specs.OpMaskedEqual}
+			if whole && c.mask == mask {
+				arg = specs.LinuxSeccompArg{Index: i, Value: c.value, Op: specs.OpEqualTo}
+			}
+			choices = append(choices, arg)
+		}
+		if len(choices) > 0 {
+			out = append(out, choices)
+		}
+	}
+	return out
+}
+
+// cube is the values v with v&mask == value.
+type cube struct{ mask, value uint64 }
+
+// foldValues returns cubes that together hold exactly the values under
+// mask: values that differ in one bit merge into one comparison that
+// ignores that bit (Quine-McCluskey's merging step), repeated while any
+// merge, so {0, 4} under mask 4 is the one cube of mask 0, always true,
+// and {0x5401, 0x5403} is arg & ^0x2 == 0x5401. Never more cubes than
+// values; sorted by mask, then value. Sets of more than maxFold values
+// are not folded: the merging keeps every implicant, which for a dense set
+// grows as 3^bits.
+func foldValues(mask uint64, values []uint64) []cube {
+	cur := map[cube]bool{}
+	for _, v := range values {
+		cur[cube{mask, v & mask}] = true
+	}
+	plain := len(cur)
+	for plain <= maxFold {
+		next := map[cube]bool{}
+		merged := map[cube]bool{}
+		for c := range cur {
+			for bits := c.mask; bits != 0; bits &= bits - 1 {
+				b := bits & -bits
+				if c.value&b != 0 {
+					continue
+				}
+				if o := (cube{c.mask, c.value | b}); cur[o] {
+					next[cube{c.mask &^ b, c.value}] = true
+					merged[c], merged[o] = true, true
+				}
+			}
+		}
+		if len(next) == 0 {
+			break
+		}
+		for c := range cur {
+			if !merged[c] {
+				next[c] = true
+			}
+		}
+		cur = next
+	}
+	// What is left merged with nothing: each is a prime implicant, which
+	// no other cube holds.
+	out := make([]cube, 0, len(cur))
+	for c := range cur {
+		out = append(out, c)
+	}
+	if len(out) > plain {
+		out = out[:0]
+		for _, v := range values {
+			out = append(out, cube{mask, v & mask})
+		}
+		slices.SortFunc(out, cmpCube)
+		return slices.Compact(out)
+	}
+	slices.SortFunc(out, cmpCube)
+	return out
+}
+
+// maxFold bounds the values foldValues merges: the tracer keeps 64 of
+// an argument.
+const maxFold = 256
+
+func cmpCube(a, b cube) int {
+	switch {
+	case a.mask != b.mask:
+		if a.mask < b.mask {
+			return -1
+		}
+		return 1
+	case a.value < b.value:
+		return -1
+	case a.value > b.value:
+		return 1
+	}
+	return 0
+}
+
+// crossProduct returns every way to pick one comparison per argument.
+func crossProduct(args [][]specs.LinuxSeccompArg) [][]specs.LinuxSeccompArg {
+	out := [][]specs.LinuxSeccompArg{nil}
+	for _, choices := range args {
+		var next [][]specs.LinuxSeccompArg
+		for _, prefix := range out {
+			for _, c := range choices {
+				next = append(next, append(slices.Clone(prefix), c))
+			}
+		}
+		out = next
 	}
 	return out
 }

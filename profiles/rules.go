@@ -263,7 +263,8 @@ func (p *Profile) Allowed() []string {
 }
 
 // Conditional returns the sorted names the profile lets through only when
-// their arguments match a rule (Docker's socket, clone, personality).
+// their arguments match a rule (Docker's socket, clone, personality; a
+// pinned profile's).
 func (p *Profile) Conditional() []string {
 	_, c, _, _ := p.sets()
 	return nonNil(c)

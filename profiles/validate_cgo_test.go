@@ -238,3 +238,27 @@ func BenchmarkValidate(b *testing.B) {
 		})
 	}
 }
+
+// TestCompileFolded: folded comparisons (a 64-bit mask with one bit
+// cleared) compile for the 32-bit ABIs too, where libseccomp compares the
+// low half.
+func TestCompileFolded(t *testing.T) {
+	p, err := Generate(Spec{ABIs: []string{"x86_64", "i386", "x32"}, Allow: []string{"execve"}, Conditional: []Cond{
+		{Name: "ioctl", Index: 1, Values: []uint64{0x5401, 0x5403}},
+		{Name: "prctl", Index: 0, Values: []uint64{14, 15}, Int: true},
+		{Name: "socket", Index: 0, Values: []uint64{2, 10}},
+		{Name: "socket", Index: 1, Mask: 0xf, Values: []uint64{1}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.verdicts()["ioctl"].conds; !cmp.Equal(got, []string{"allow if arg1 & 0xfffffffffffffffd == 0x5401"}) {
+		t.Errorf("ioctl: %q", got)
+	}
+	if got := p.verdicts()["prctl"].conds; !cmp.Equal(got, []string{"allow if arg0 & 0xfffffffe == 14"}) {
+		t.Errorf("prctl: %q", got)
+	}
+	if warnings, err := Validate(p, true); err != nil || len(warnings) > 0 {
+		t.Errorf("Validate: %v %v", err, warnings)
+	}
+}

@@ -2,6 +2,7 @@ package recording
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
 )
 
@@ -10,10 +11,13 @@ type Recording struct {
 	// Syscalls has one entry per (ABI, number) the workload used, sorted by
 	// ABI in the order of ABIs, then by number.
 	Syscalls []Syscall `json:"syscalls"`
-	// Args has the first-argument values of the syscalls in PinnedArgs,
-	// recorded only when asked (tracer.Config.Args), sorted by ABI, number,
+	// Args has the values of the arguments in PinnedArgs, recorded only
+	// when asked (tracer.Config.Args), sorted by ABI, number,
 	// index and value.
 	Args []ArgValue `json:"args,omitempty"`
+	// ArgOverflows lists the arguments whose values the tracer could not
+	// all keep.
+	ArgOverflows []ArgOverflow `json:"arg_overflows,omitempty"`
 	// Execs lists the executables the tree ran, in order.
 	Execs []Exec `json:"execs,omitempty"`
 	// Libraries lists the files the tree mapped executable (shared
@@ -89,23 +93,108 @@ type PinnedArg struct {
 	// Mask, when not 0, is the only bits recorded and pinned
 	// (SCMP_CMP_MASKED_EQ); 0 pins the whole value (SCMP_CMP_EQ).
 	Mask uint64
+	// Group is what --args calls it (PinGroups).
+	Group string
+	// Int says the kernel reads only the argument's low 32 bits (an int
+	// or unsigned int): values folded into one comparison may ignore the
+	// high ones, which keeps the profile's numbers below 2^32, exact in
+	// every JSON tool.
+	Int bool
 }
 
 // CloneNamespaceFlags are clone's flags that create namespaces
 // (CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET,
-// NEWTIME): the only bits of clone's flags worth pinning.
+// NEWTIME): the only bits of clone's flags worth pinning, and of
+// unshare's flags and setns's nstype.
 const CloneNamespaceFlags = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 |
 	0x10000000 | 0x20000000 | 0x40000000 | 0x00000080
 
-// PinnedArgs are the arguments recorded with tracer.Config.Args; they must
-// match the tracer's eBPF program (its enum pinned and CLONE_NS_MASK,
-// checked by tracer's TestConstants). Each first argument is a plain value
-// (clone3's is a pointer, which a seccomp filter cannot look behind), and
-// only the x86_64 ABI's: i386 reaches socket through socketcall.
-var PinnedArgs = []PinnedArg{
-	{ABI: X86_64, Name: "socket", Nr: 41, Index: 0},                           // domain
-	{ABI: X86_64, Name: "clone", Nr: 56, Index: 0, Mask: CloneNamespaceFlags}, // flags
-	{ABI: X86_64, Name: "personality", Nr: 135, Index: 0},                     // persona
+// SocketTypeMask is SOCK_TYPE_MASK: socket's type without SOCK_NONBLOCK
+// and SOCK_CLOEXEC, the bits that say stream, datagram, raw, packet.
+const SocketTypeMask = 0xf
+
+// ProtExec is PROT_EXEC, the only bit of mmap's and mprotect's
+// protection pinned: memory made executable.
+const ProtExec = 0x4
+
+// The groups of PinnedArgs, as --args names them.
+const (
+	PinSocket      = "socket"      // socket's domain and type, socketpair's domain, i386 socketcall's call
+	PinClone       = "clone"       // clone's namespace flags
+	PinNamespaces  = "namespaces"  // unshare's namespace flags, setns's nstype
+	PinPersonality = "personality" // personality's persona
+	PinIoctl       = "ioctl"       // ioctl's request
+	PinPrctl       = "prctl"       // prctl's option
+	PinExecMemory  = "exec-memory" // PROT_EXEC of mprotect, pkey_mprotect: memory made executable
+	// PinExecMmap: PROT_EXEC of mmap and mmap2, memory mapped executable.
+	// The dynamic loader of every dynamically linked program does that,
+	// so it binds only a tree that never ran one, and breaks it when it
+	// later execs one (the filter is inherited).
+	PinExecMmap = "exec-mmap"
+)
+
+// PinGroups lists the groups in the order help and docs list them.
+var PinGroups = []string{PinSocket, PinClone, PinNamespaces, PinPersonality, PinIoctl, PinPrctl, PinExecMemory, PinExecMmap}
+
+// PinnedArgs are the arguments recorded with tracer.Config.Args. The
+// tracer's tables are built from this list (tracer.pinTables), so it is
+// the one definition. Each is a plain value a seccomp filter can compare
+// (clone3's flags and socketcall's arguments are behind pointers, which a
+// filter cannot read). The x32 ABI's are not recorded: a name an x32 call
+// used stays unconditional.
+var PinnedArgs = pinnedArgs()
+
+func pinnedArgs() []PinnedArg {
+	type p struct {
+		name  string
+		index int
+		mask  uint64
+		group string
+	}
+	// Every argument pinned whole is an int or unsigned int in the kernel.
+	both := []p{
+		{"socket", 0, 0, PinSocket},              // domain
+		{"socket", 1, SocketTypeMask, PinSocket}, // type
+		{"socketpair", 0, 0, PinSocket},          // domain
+		{"clone", 0, CloneNamespaceFlags, PinClone},
+		{"unshare", 0, CloneNamespaceFlags, PinNamespaces},
+		{"setns", 1, CloneNamespaceFlags, PinNamespaces},
+		{"personality", 0, 0, PinPersonality},
+		{"ioctl", 1, 0, PinIoctl},
+		{"prctl", 0, 0, PinPrctl},
+		{"mprotect", 2, ProtExec, PinExecMemory},
+		{"pkey_mprotect", 2, ProtExec, PinExecMemory},
+	}
+	perABI := map[ABI][]p{
+		X86_64: {{"mmap", 2, ProtExec, PinExecMmap}},
+		// i386's mmap takes a pointer to its arguments; mmap2 does not.
+		I386: {{"mmap2", 2, ProtExec, PinExecMmap}, {"socketcall", 0, 0, PinSocket}},
+	}
+	var out []PinnedArg
+	for _, abi := range []ABI{X86_64, I386} {
+		for _, x := range append(slices.Clone(both), perABI[abi]...) {
+			nr, ok := Number(abi, x.name)
+			if !ok {
+				panic("recording: no " + string(abi) + " syscall " + x.name)
+			}
+			out = append(out, PinnedArg{ABI: abi, Name: x.name, Nr: nr, Index: x.index, Mask: x.mask, Group: x.group, Int: x.mask == 0})
+		}
+	}
+	return out
+}
+
+// ArgOverflow is an argument of one syscall that took more distinct
+// values than the tracer keeps (tracer's ARG_VALUES_MAX): its recorded
+// values are incomplete, and it cannot be pinned.
+type ArgOverflow struct {
+	ABI   ABI    `json:"abi"`
+	Nr    int    `json:"nr"`
+	Name  string `json:"name"`
+	Index int    `json:"index"`
+	// Kept is how many distinct values were recorded, Dropped how many
+	// calls had a value that was not.
+	Kept    int    `json:"kept"`
+	Dropped uint64 `json:"dropped"`
 }
 
 // Exec is one successful execve in the tree.

@@ -125,7 +125,7 @@ func TestArgsFallBack(t *testing.T) {
 			},
 			unpinned:  []string{"socket"},
 			conds:     []string{"clone", "personality"},
-			warnsLike: "socket: 3 call(s) but 2 argument value(s) recorded",
+			warnsLike: "socket (x86_64): 3 call(s) but 2 value(s) of arg0 recorded",
 		},
 		{
 			name: "recorded without --args",
@@ -185,6 +185,127 @@ func TestArgsFallBack(t *testing.T) {
 			}
 			if tc.warnsLike != "" && !slices.ContainsFunc(rep.Warnings, func(w string) bool { return strings.Contains(w, tc.warnsLike) }) {
 				t.Errorf("no warning like %q: %q", tc.warnsLike, rep.Warnings)
+			}
+		})
+	}
+}
+
+// TestArgsTooLong: a pinned profile the kernel would not load loses the
+// conditions of the syscall with the most values, with a warning and an
+// "unpinned" entry, and keeps the others.
+func TestArgsTooLong(t *testing.T) {
+	if _, _, err := profiles.Compile(mustGenerate(t)); errors.Is(err, profiles.ErrNoLibseccomp) {
+		t.Skip("built without cgo: the filter's length is libseccomp's to tell")
+	}
+	rec := &recording.Recording{Syscalls: []recording.Syscall{
+		sys(recording.X86_64, "execve", 1),
+		sys(recording.X86_64, "ioctl", 5000),
+		sys(recording.X86_64, "prctl", 1),
+	}}
+	for v := uint64(0); v < 5000; v++ {
+		rec.Args = append(rec.Args, recording.ArgValue{ABI: recording.X86_64, Nr: 16, Name: "ioctl", Index: 1, Value: 0x10000 + 3*v, Count: 1})
+	}
+	rec.Args = append(rec.Args, recording.ArgValue{ABI: recording.X86_64, Nr: 157, Name: "prctl", Value: 15, Count: 1})
+	prof, rep, err := Synthesize([]*recording.Recording{rec}, Policy{Args: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := profiles.Compile(prof); err != nil {
+		t.Errorf("the profile does not compile: %v", err)
+	}
+	if diff := cmp.Diff([]string{"prctl"}, prof.Conditional()); diff != "" {
+		t.Errorf("conditional (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]Unpinned{{Name: "ioctl", ABI: recording.X86_64, Index: 1, Reason: UnpinnedTooLong}}, rep.Unpinned); diff != "" {
+		t.Errorf("unpinned (-want +got):\n%s", diff)
+	}
+	if e, _ := find(rep, "ioctl"); len(e.Args) != 0 {
+		t.Errorf("the report still lists ioctl's values: %v", e.Args)
+	}
+	want := "the profile with ioctl pinned to its recorded values compiles to more than 4096 BPF instructions, more than the kernel loads: ioctl stays allowed with any arguments"
+	if !slices.Contains(rep.Warnings, want) {
+		t.Errorf("warnings %q, want %q", rep.Warnings, want)
+	}
+}
+
+func mustGenerate(t *testing.T) *profiles.Profile {
+	p, err := profiles.Generate(profiles.Spec{ABIs: []string{"x86_64"}, Allow: []string{"read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestArgsABIs: the values of one name in x86_64 and i386 are one set
+// (a profile's rules name syscalls, not ABIs); a name an x32 call used,
+// whose arguments the tracer does not record, stays unconditional.
+func TestArgsABIs(t *testing.T) {
+	arg := func(abi recording.ABI, name string, index int, value uint64) recording.ArgValue {
+		nr, _ := recording.Number(abi, name)
+		return recording.ArgValue{ABI: abi, Nr: nr, Name: name, Index: index, Value: value, Count: 1}
+	}
+	rec := &recording.Recording{
+		Syscalls: []recording.Syscall{
+			sys(recording.X86_64, "execve", 1),
+			sys(recording.X86_64, "ioctl", 1),
+			sys(recording.I386, "ioctl", 1),
+			sys(recording.I386, "socketcall", 2),
+			sys(recording.X86_64, "prctl", 1),
+			sys(recording.X32, "prctl", 1),
+		},
+		Args: []recording.ArgValue{
+			arg(recording.X86_64, "ioctl", 1, 0x5401),
+			arg(recording.I386, "ioctl", 1, 0x541b),
+			arg(recording.I386, "socketcall", 0, 1),
+			arg(recording.I386, "socketcall", 0, 3),
+			arg(recording.X86_64, "prctl", 0, 15),
+		},
+	}
+	prof, rep, err := Synthesize([]*recording.Recording{rec}, Policy{Args: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"ioctl", "socketcall"}, prof.Conditional()); diff != "" {
+		t.Errorf("conditional (-want +got):\n%s", diff)
+	}
+	if !slices.Contains(prof.Allowed(), "prctl") {
+		t.Errorf("prctl, which x32 used, is not unconditional: %v", prof.Allowed())
+	}
+	for _, abi := range []recording.ABI{recording.X86_64, recording.I386} {
+		i := slices.IndexFunc(rep.Syscalls, func(e Entry) bool { return e.Name == "ioctl" && e.ABI == abi })
+		if i < 0 {
+			t.Fatalf("no %s ioctl entry", abi)
+		}
+		if diff := cmp.Diff([]ArgValues{{Index: 1, Values: []uint64{0x5401, 0x541b}}}, rep.Syscalls[i].Args); diff != "" {
+			t.Errorf("%s ioctl: args (-want +got):\n%s", abi, diff)
+		}
+	}
+}
+
+func TestParsePins(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+		err  string
+	}{
+		{in: "", want: recording.PinGroups},
+		{in: "all", want: recording.PinGroups},
+		{in: "none", want: nil},
+		{in: "default", want: DefaultPins},
+		{in: "ioctl,socket", want: []string{"socket", "ioctl"}},
+		{in: "default,ioctl", want: []string{"socket", "clone", "namespaces", "personality", "ioctl", "prctl", "exec-memory"}},
+		{in: "ioctl,ioctls", err: `unknown group "ioctls": want all, none, default or a list of socket, clone, namespaces, personality, ioctl, prctl, exec-memory, exec-mmap`},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := ParsePins(tc.in)
+			if tc.err != "" {
+				if err == nil || err.Error() != tc.err {
+					t.Errorf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if diff := cmp.Diff(tc.want, got); err != nil || diff != "" {
+				t.Errorf("%v, groups (-want +got):\n%s", err, diff)
 			}
 		})
 	}

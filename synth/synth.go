@@ -40,9 +40,13 @@ type Policy struct {
 	CacheDir string
 	// Args allows the syscalls of recording.PinnedArgs only with the
 	// argument values recorded, when the recording has them complete and
-	// nothing else (a runtime baseline, an inference, an i386 use) needs
-	// the syscall unconditionally.
+	// nothing else (a runtime baseline, an inference, an x32 use) needs
+	// the syscall unconditionally: all groups, and the user asked for it
+	// (--args), so io_uring is denied and the default errno is EPERM.
 	Args bool
+	// Pin, when Args is false, lists the groups of recording.PinnedArgs
+	// (recording.PinGroups) to pin that way: the default's (DefaultPins).
+	Pin []string
 }
 
 // Reasons a syscall is in the profile or out of it.
@@ -136,6 +140,9 @@ type Report struct {
 	// Notes are what the analyses of the binaries said that needs no
 	// action (withheld names, libraries not analysed).
 	Notes []string `json:"notes"`
+	// Unpinned are syscall arguments the policy pins that the profile
+	// leaves free, and why.
+	Unpinned []Unpinned `json:"unpinned"`
 }
 
 // MarshalJSON writes r with every array present: [] rather than null, so
@@ -151,6 +158,7 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 	c.GoBinaries = orEmpty(c.GoBinaries)
 	c.Withheld = orEmpty(c.Withheld)
 	c.Notes = orEmpty(c.Notes)
+	c.Unpinned = orEmpty(c.Unpinned)
 	return json.Marshal(c)
 }
 
@@ -268,96 +276,17 @@ func SynthesizeFiles(recs []*recording.Recording, p Policy, files goruntime.File
 
 	errno, _ := ParseErrno(p.Errno)
 	spec := profiles.Spec{Allow: allow, Deny: p.Deny, DefaultErrno: errno}
-	if p.Args {
+	groups := p.pinGroups()
+	if len(groups) > 0 {
 		var conds []profiles.Cond
-		conds, allow = pinArgs(merged, p, denied, inferred, rep, allow)
+		conds, allow = pinArgs(merged, p, groups, denied, inferred, rep, allow)
 		spec.Allow, spec.Conditional = allow, conds
 		spec.Allow, spec.NoSys = cloneFallback(merged, conds, denied, rep, spec.Allow)
 	}
 	for _, a := range abis {
 		spec.ABIs = append(spec.ABIs, string(a))
 	}
-	prof, err := profiles.Generate(spec)
-	if err != nil {
-		return nil, nil, err
-	}
-	return prof, rep, nil
-}
-
-// pinArgs moves the syscalls whose argument values the recording has, in
-// full, from allow to conditional rules on those values, and records the
-// values in their report entries. It errs on the side of running: a
-// syscall stays unconditional when the values may be incomplete (fewer
-// values counted than calls, a full map of values), when an i386 or x32
-// call used it (those arguments are not recorded), when a runtime baseline
-// or a Go runtime inference needs it (with other arguments, for all we
-// know), or when policy denies it.
-func pinArgs(merged *recording.Recording, p Policy, denied map[string]bool, inferred []goruntime.Syscall, rep *Report, allow []string) ([]profiles.Cond, []string) {
-	if merged.Losses.ArgsDropped > 0 {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf(
-			"%d argument value(s) were not recorded (the map of values was full): no syscall is pinned to its arguments", merged.Losses.ArgsDropped))
-		return nil, allow
-	}
-	keep := map[string]bool{} // needed unconditionally
-	for _, s := range merged.Syscalls {
-		if s.ABI != recording.X86_64 {
-			keep[s.Name] = true
-		}
-	}
-	base, _ := baselineNames(p)
-	for _, n := range base {
-		keep[n] = true
-	}
-	for _, s := range inferred {
-		keep[s.Name] = true
-	}
-	var conds []profiles.Cond
-	pinned := map[string]bool{}
-	for _, pa := range recording.PinnedArgs {
-		if keep[pa.Name] || denied[pa.Name] {
-			continue
-		}
-		var calls, counted uint64
-		for _, s := range merged.Syscalls {
-			if s.ABI == pa.ABI && s.Nr == pa.Nr {
-				calls = s.Count
-			}
-		}
-		var values []uint64
-		for _, a := range merged.Args {
-			if a.ABI == pa.ABI && a.Nr == pa.Nr && a.Index == pa.Index {
-				counted += a.Count
-				values = append(values, a.Value&keptBits(pa.Mask))
-			}
-		}
-		if calls == 0 {
-			continue
-		}
-		if counted != calls {
-			if counted > 0 {
-				rep.Warnings = append(rep.Warnings, fmt.Sprintf(
-					"%s: %d call(s) but %d argument value(s) recorded: it stays allowed with any arguments", pa.Name, calls, counted))
-			}
-			continue
-		}
-		slices.Sort(values)
-		values = slices.Compact(values)
-		conds = append(conds, profiles.Cond{Name: pa.Name, Index: uint(pa.Index), Mask: pa.Mask, Values: values})
-		pinned[pa.Name] = true
-		for i := range rep.Syscalls {
-			e := &rep.Syscalls[i]
-			if e.ABI == pa.ABI && e.Nr == pa.Nr && e.Action == Allow {
-				e.Args = []ArgValues{{Index: pa.Index, Mask: pa.Mask, Values: values}}
-			}
-		}
-	}
-	out := allow[:0:0]
-	for _, n := range allow {
-		if !pinned[n] {
-			out = append(out, n)
-		}
-	}
-	return conds, out
+	return fitFilter(spec, rep)
 }
 
 // keptBits is what a pinned argument compares: the bits of its mask, or
@@ -504,6 +433,7 @@ func merge(recs []*recording.Recording) *recording.Recording {
 		out.Losses.ArgsDropped += r.Losses.ArgsDropped
 		out.Losses.LibsDropped += r.Losses.LibsDropped
 		out.Losses.LibEventsLost += r.Losses.LibEventsLost
+		out.ArgOverflows = append(out.ArgOverflows, r.ArgOverflows...)
 		for _, l := range r.Libraries {
 			k := libKey{l.Path, l.Dev, l.Inode}
 			if !libSeen[k] {

@@ -30,30 +30,27 @@ func TestConstants(t *testing.T) {
 		}
 	}
 
-	type pin struct {
-		Nr   int
-		Mask uint64
+	// The tables the eBPF program's pinning reads are built from
+	// recording.PinnedArgs: every argument fits them, and each syscall
+	// names its slots.
+	first, pins, slots, err := pinTables()
+	if err != nil {
+		t.Fatal(err)
 	}
-	var got []pin
-	for _, p := range recording.PinnedArgs {
-		if p.ABI != recording.X86_64 || p.Index != 0 {
-			t.Errorf("%s: the eBPF program records only the first argument of x86_64 syscalls, not %s arg%d", p.Name, p.ABI, p.Index)
+	for i, pa := range slots {
+		if nr, _ := recording.Number(pa.ABI, pa.Name); nr != pa.Nr {
+			t.Errorf("recording.PinnedArgs: %s %s is number %d, not %d", pa.ABI, pa.Name, nr, pa.Nr)
 		}
-		if nr, _ := recording.Number(p.ABI, p.Name); nr != p.Nr {
-			t.Errorf("recording.PinnedArgs: %s is number %d, not %d", p.Name, nr, p.Nr)
+		if pa.Index < 0 || pa.Index > 5 {
+			t.Errorf("recording.PinnedArgs: %s %s arg%d: a syscall has arguments 0 to 5", pa.ABI, pa.Name, pa.Index)
 		}
-		got = append(got, pin{p.Nr, p.Mask})
-	}
-	want := []pin{
-		{int(tracerPinnedNR_SOCKET_X8664), 0},
-		{int(tracerPinnedNR_CLONE_X8664), uint64(tracerCloneNsCLONE_NS_MASK)},
-		{int(tracerPinnedNR_PERSONALITY_X8664), 0},
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("pinned syscalls: eBPF program (-want) vs recording.PinnedArgs (+got):\n%s", diff)
-	}
-	if recording.CloneNamespaceFlags != uint64(tracerCloneNsCLONE_NS_MASK) {
-		t.Errorf("recording.CloneNamespaceFlags %#x, the eBPF program's CLONE_NS_MASK %#x", recording.CloneNamespaceFlags, uint64(tracerCloneNsCLONE_NS_MASK))
+		k := pinKey(pa)
+		if f := int(first[k]) - 1; f < 0 || f > i || pins[f].Key != uint32(k) {
+			t.Errorf("%s %s: pin_first %d does not lead to its slot %d", pa.ABI, pa.Name, first[k], i)
+		}
+		if pins[i] != (tracerPinslot{Key: uint32(k), Idx: uint32(pa.Index), Mask: pa.Mask}) {
+			t.Errorf("slot %d is %+v, not %s %s arg%d", i, pins[i], pa.ABI, pa.Name, pa.Index)
+		}
 	}
 
 	// Every recording.ABIs' table fits below MAX_NR (x32 without its bit).
@@ -76,8 +73,10 @@ func TestSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, want := range map[string]uint32{
-		"stats":  uint32(tracerAbiNR_ABIS) * uint32(tracerLimitsMAX_NR),
-		"losses": uint32(tracerLossNR_LOSSES),
+		"stats":   uint32(tracerAbiNR_ABIS) * uint32(tracerLimitsMAX_NR),
+		"losses":  uint32(tracerLossNR_LOSSES),
+		"argvals": uint32(tracerArgpinMAX_PIN_SLOTS) * uint32(ArgValuesMax),
+		"argsets": uint32(tracerArgpinMAX_PIN_SLOTS),
 	} {
 		if got := spec.Maps[name].MaxEntries; got != want {
 			t.Errorf("map %s has %d entries, want %d", name, got, want)
@@ -94,8 +93,7 @@ func TestSpec(t *testing.T) {
 		"event_kind": {"EVENT_EXEC": uint64(eventExec), "EVENT_LIB": uint64(eventLib)},
 		"event_flag": {"PATH_TRUNCATED": uint64(pathTruncated), "PATH_DETACHED": uint64(pathDetached), "EXEC_INTERPRETED": uint64(execInterpreted)},
 		"state":      {"STATE_PENDING": uint64(tracerStateSTATE_PENDING), "STATE_ACTIVE": uint64(stateActive), "STATE_DONE": uint64(tracerStateSTATE_DONE)},
-		"pinned":     {"NR_SOCKET_X86_64": uint64(tracerPinnedNR_SOCKET_X8664), "NR_CLONE_X86_64": uint64(tracerPinnedNR_CLONE_X8664), "NR_PERSONALITY_X86_64": uint64(tracerPinnedNR_PERSONALITY_X8664)},
-		"clone_ns":   {"CLONE_NS_MASK": uint64(tracerCloneNsCLONE_NS_MASK)},
+		"argpin":     {"MAX_PIN_SLOTS": uint64(tracerArgpinMAX_PIN_SLOTS), "ARG_VALUES_MAX": uint64(ArgValuesMax), "PINS_PER_SYSCALL": uint64(tracerArgpinPINS_PER_SYSCALL)},
 	}
 	// Attaching (attach.go).
 	wantEnums["event_kind"]["EVENT_ADMIT"] = uint64(eventAdmit)

@@ -60,8 +60,9 @@ type Config struct {
 	// installing the container's filter and starting its process. It
 	// measures runtime baselines; a normal recording leaves it off.
 	FilteredOnly bool
-	// Args also records the first argument of the syscalls in
-	// recording.PinnedArgs (Recording.Args); clone's only under its mask.
+	// Args also records the arguments of recording.PinnedArgs
+	// (Recording.Args), each under its mask; an argument with more than
+	// ArgValuesMax distinct values is in Recording.ArgOverflows.
 	Args bool
 	// Attach makes a tracer that joins running processes (Tracer.Attach)
 	// rather than starting one; it needs seccompgen in the host's pid
@@ -123,6 +124,9 @@ func New(cfg Config) (*Tracer, error) {
 	if cfg.Args {
 		if err := spec.Variables["record_args"].Set(uint32(1)); err != nil {
 			return nil, fmt.Errorf("tracer: set record_args: %w", err)
+		}
+		if err := setPins(spec); err != nil {
+			return nil, err
 		}
 	}
 	if err := prepareAttach(spec, cfg); err != nil {
@@ -570,17 +574,8 @@ func (t *Tracer) collect(rec *recording.Recording) (*recording.Recording, error)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	var ak tracerArgkey
-	var av uint64
-	it := t.objs.Argvals.Iterate()
-	for it.Next(&ak, &av) {
-		rec.Args = append(rec.Args, recording.ArgValue{
-			ABI: recording.X86_64, Nr: int(ak.Nr), Name: recording.Name(recording.X86_64, int(ak.Nr)),
-			Index: int(ak.Idx), Value: ak.Value, Count: av,
-		})
-	}
-	if err := it.Err(); err != nil {
-		return nil, fmt.Errorf("tracer: read argument values: %w", err)
+	if err := t.readArgs(rec); err != nil {
+		return nil, err
 	}
 	// The kernel skips a program that is already running on the same CPU;
 	// such a skip is a syscall not counted. (The counter covers the whole

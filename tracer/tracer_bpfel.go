@@ -35,8 +35,23 @@ const (
 type tracerArgkey struct {
 	_     structs.HostLayout
 	Nr    uint32
-	Idx   uint32
+	Idx   uint16
+	Abi   uint16
 	Value uint64
+}
+
+type tracerArgpin uint32
+
+const (
+	tracerArgpinMAX_PIN_SLOTS    tracerArgpin = 64
+	tracerArgpinARG_VALUES_MAX   tracerArgpin = 64
+	tracerArgpinPINS_PER_SYSCALL tracerArgpin = 2
+)
+
+type tracerArgset struct {
+	_        structs.HostLayout
+	Distinct uint64
+	Dropped  uint64
 }
 
 type tracerAttachOp uint32
@@ -52,12 +67,6 @@ type tracerAttachReq struct {
 	Tgid  uint32
 	State uint32
 }
-
-type tracerCloneNs uint32
-
-const (
-	tracerCloneNsCLONE_NS_MASK tracerCloneNs = 2114060416
-)
 
 type tracerEventFlag uint32
 
@@ -113,13 +122,12 @@ const (
 	tracerLossNR_LOSSES        tracerLoss = 6
 )
 
-type tracerPinned uint32
-
-const (
-	tracerPinnedNR_SOCKET_X8664      tracerPinned = 41
-	tracerPinnedNR_CLONE_X8664       tracerPinned = 56
-	tracerPinnedNR_PERSONALITY_X8664 tracerPinned = 135
-)
+type tracerPinslot struct {
+	_    structs.HostLayout
+	Key  uint32
+	Idx  uint32
+	Mask uint64
+}
 
 type tracerProc struct {
 	_         structs.HostLayout
@@ -173,6 +181,7 @@ const (
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
 	tracerMapActive            = "active"
+	tracerMapArgsets           = "argsets"
 	tracerMapArgvals           = "argvals"
 	tracerMapExecs             = "execs"
 	tracerMapInSyscall         = "in_syscall"
@@ -196,18 +205,19 @@ const (
 	tracerVarPidnsDev          = "pidns_dev"
 	tracerVarPidnsIno          = "pidns_ino"
 	tracerVarPidnsLevel        = "pidns_level"
+	tracerVarPinFirst          = "pin_first"
+	tracerVarPins              = "pins"
 	tracerVarRecordArgs        = "record_args"
 	tracerVarUnusedAbi         = "unused_abi"
 	tracerVarUnusedAdmitResult = "unused_admit_result"
+	tracerVarUnusedArgpin      = "unused_argpin"
 	tracerVarUnusedAttachOp    = "unused_attach_op"
 	tracerVarUnusedAttachReq   = "unused_attach_req"
-	tracerVarUnusedCloneNs     = "unused_clone_ns"
 	tracerVarUnusedEventFlag   = "unused_event_flag"
 	tracerVarUnusedEventKind   = "unused_event_kind"
 	tracerVarUnusedFileEvent   = "unused_file_event"
 	tracerVarUnusedLimits      = "unused_limits"
 	tracerVarUnusedLoss        = "unused_loss"
-	tracerVarUnusedPinned      = "unused_pinned"
 	tracerVarUnusedRefusalLoss = "unused_refusal_loss"
 	tracerVarUnusedState       = "unused_state"
 )
@@ -269,6 +279,7 @@ type tracerProgramSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type tracerMapSpecs struct {
 	Active        *ebpf.MapSpec `ebpf:"active"`
+	Argsets       *ebpf.MapSpec `ebpf:"argsets"`
 	Argvals       *ebpf.MapSpec `ebpf:"argvals"`
 	Execs         *ebpf.MapSpec `ebpf:"execs"`
 	InSyscall     *ebpf.MapSpec `ebpf:"in_syscall"`
@@ -290,18 +301,19 @@ type tracerVariableSpecs struct {
 	PidnsDev          *ebpf.VariableSpec `ebpf:"pidns_dev"`
 	PidnsIno          *ebpf.VariableSpec `ebpf:"pidns_ino"`
 	PidnsLevel        *ebpf.VariableSpec `ebpf:"pidns_level"`
+	PinFirst          *ebpf.VariableSpec `ebpf:"pin_first"`
+	Pins              *ebpf.VariableSpec `ebpf:"pins"`
 	RecordArgs        *ebpf.VariableSpec `ebpf:"record_args"`
 	UnusedAbi         *ebpf.VariableSpec `ebpf:"unused_abi"`
 	UnusedAdmitResult *ebpf.VariableSpec `ebpf:"unused_admit_result"`
+	UnusedArgpin      *ebpf.VariableSpec `ebpf:"unused_argpin"`
 	UnusedAttachOp    *ebpf.VariableSpec `ebpf:"unused_attach_op"`
 	UnusedAttachReq   *ebpf.VariableSpec `ebpf:"unused_attach_req"`
-	UnusedCloneNs     *ebpf.VariableSpec `ebpf:"unused_clone_ns"`
 	UnusedEventFlag   *ebpf.VariableSpec `ebpf:"unused_event_flag"`
 	UnusedEventKind   *ebpf.VariableSpec `ebpf:"unused_event_kind"`
 	UnusedFileEvent   *ebpf.VariableSpec `ebpf:"unused_file_event"`
 	UnusedLimits      *ebpf.VariableSpec `ebpf:"unused_limits"`
 	UnusedLoss        *ebpf.VariableSpec `ebpf:"unused_loss"`
-	UnusedPinned      *ebpf.VariableSpec `ebpf:"unused_pinned"`
 	UnusedRefusalLoss *ebpf.VariableSpec `ebpf:"unused_refusal_loss"`
 	UnusedState       *ebpf.VariableSpec `ebpf:"unused_state"`
 }
@@ -327,6 +339,7 @@ func (o *tracerObjects) Close() error {
 // It can be passed to loadTracerObjects or ebpf.CollectionSpec.LoadAndAssign.
 type tracerMaps struct {
 	Active        *ebpf.Map `ebpf:"active"`
+	Argsets       *ebpf.Map `ebpf:"argsets"`
 	Argvals       *ebpf.Map `ebpf:"argvals"`
 	Execs         *ebpf.Map `ebpf:"execs"`
 	InSyscall     *ebpf.Map `ebpf:"in_syscall"`
@@ -342,6 +355,7 @@ type tracerMaps struct {
 func (m *tracerMaps) Close() error {
 	return _TracerClose(
 		m.Active,
+		m.Argsets,
 		m.Argvals,
 		m.Execs,
 		m.InSyscall,
@@ -364,18 +378,19 @@ type tracerVariables struct {
 	PidnsDev          *ebpf.Variable `ebpf:"pidns_dev"`
 	PidnsIno          *ebpf.Variable `ebpf:"pidns_ino"`
 	PidnsLevel        *ebpf.Variable `ebpf:"pidns_level"`
+	PinFirst          *ebpf.Variable `ebpf:"pin_first"`
+	Pins              *ebpf.Variable `ebpf:"pins"`
 	RecordArgs        *ebpf.Variable `ebpf:"record_args"`
 	UnusedAbi         *ebpf.Variable `ebpf:"unused_abi"`
 	UnusedAdmitResult *ebpf.Variable `ebpf:"unused_admit_result"`
+	UnusedArgpin      *ebpf.Variable `ebpf:"unused_argpin"`
 	UnusedAttachOp    *ebpf.Variable `ebpf:"unused_attach_op"`
 	UnusedAttachReq   *ebpf.Variable `ebpf:"unused_attach_req"`
-	UnusedCloneNs     *ebpf.Variable `ebpf:"unused_clone_ns"`
 	UnusedEventFlag   *ebpf.Variable `ebpf:"unused_event_flag"`
 	UnusedEventKind   *ebpf.Variable `ebpf:"unused_event_kind"`
 	UnusedFileEvent   *ebpf.Variable `ebpf:"unused_file_event"`
 	UnusedLimits      *ebpf.Variable `ebpf:"unused_limits"`
 	UnusedLoss        *ebpf.Variable `ebpf:"unused_loss"`
-	UnusedPinned      *ebpf.Variable `ebpf:"unused_pinned"`
 	UnusedRefusalLoss *ebpf.Variable `ebpf:"unused_refusal_loss"`
 	UnusedState       *ebpf.Variable `ebpf:"unused_state"`
 }

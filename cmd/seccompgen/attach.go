@@ -88,7 +88,7 @@ func (f *recordFlags) attach(target tracer.Target, duration time.Duration) trace
 	// still ends the recording with a profile.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	t, err := tracer.New(tracer.Config{MaxProcs: f.maxProcs, Args: f.args, Attach: true, Cgroup: target.Cgroup})
+	t, err := tracer.New(tracer.Config{MaxProcs: f.maxProcs, Args: f.recordArgs || len(f.pins) > 0, Attach: true, Cgroup: target.Cgroup})
 	if err != nil {
 		return traced{status: exitFailure, err: err}
 	}

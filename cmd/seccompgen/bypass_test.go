@@ -154,7 +154,7 @@ func TestCheckConditionsWithoutArgs(t *testing.T) {
 	}
 	var rules []any
 	for _, r := range doc["syscalls"].([]any) {
-		if must(json.Marshal(r)) == `{"action":"SCMP_ACT_ALLOW","args":[{"index":0,"op":"SCMP_CMP_EQ","value":2}],"names":["socket"]}` {
+		if strings.HasPrefix(must(json.Marshal(r)), `{"action":"SCMP_ACT_ALLOW","args":[{"index":0,"op":"SCMP_CMP_EQ","value":2},`) {
 			continue
 		}
 		rules = append(rules, r)

@@ -40,9 +40,11 @@ the code. Verdicts, most severe first:
                       with --strict, exit 1.
   in-sync             exit 0, one line.
 
-When FILE allows socket, clone or personality only under argument
-conditions, check records their arguments (as --args does) and a value the
-conditions refuse is a break; conditions it cannot check are named.
+When FILE allows a pinnable syscall (socket, ioctl, prctl, mprotect, ...;
+help record) only under argument conditions, check records the arguments
+(as --args does) and a value the conditions refuse is a break; conditions
+it cannot check are named. The profile check synthesizes pins what record
+would (--args).
 
 --update rewrites FILE with the profile this run needs (canonical form,
 atomically) and exits 0. FILE may be a security-profiles-operator
@@ -280,11 +282,11 @@ func (f *checkFlags) checkedIn() (*profiles.Profile, *outfile.File, error) {
 // want's conditions are about.
 func (f *checkFlags) traceFor(want *profiles.Profile, args []string) traced {
 	trf := f.rf
-	if want != nil && !f.rf.args && len(pinnableConditions(want)) > 0 {
+	if want != nil && len(f.rf.pins) == 0 && len(pinnableConditions(want)) > 0 {
 		// FILE allows some syscalls only with certain argument values:
 		// record those values, or "in sync" would vouch for conditions
 		// nothing checked. The synthesized profile stays unpinned.
-		trf.args = true
+		trf.recordArgs = true
 	}
 	return trf.trace(args)
 }

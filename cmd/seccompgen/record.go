@@ -31,7 +31,11 @@ type recordFlags struct {
 	errno    string
 	runtime  string
 	nnp      optBool
-	args     bool
+	args     string
+	// pins are the groups --args pins (set by policy); recordArgs records
+	// the arguments even without them (check, for a profile's conditions).
+	pins       []string
+	recordArgs bool
 	// underSeccomp is the hidden measuring mode of
 	// scripts/measure-runtime-baseline (tracer.Config.FilteredOnly).
 	underSeccomp bool
@@ -52,7 +56,8 @@ func (f *recordFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.runtime, "runtime", synth.RuntimeNone, "also allow what container runtime `R` makes after installing the filter: "+strings.Join(synth.Runtimes(), ", ")+" (docs/runtimes.md)")
 	fs.Var(&f.nnp, "no-new-privileges", "with --runtime: add only the runtime's list for this setting of process.noNewPrivileges (default: both)")
 	fs.Lookup("no-new-privileges").NoOptDefVal = "true" // as a bool flag: alone it means true
-	fs.BoolVar(&f.args, "args", false, "also record the first argument of socket (domain), clone (namespace flags) and personality, and allow each only with the values seen (docs/args.md)")
+	fs.StringVar(&f.args, "args", "default", "pin these syscall arguments to the values seen: all (--args alone), none, default, or a comma-separated `LIST` of "+strings.Join(recording.PinGroups, ", ")+" (help record; docs/args.md)")
+	fs.Lookup("args").NoOptDefVal = "all"
 	fs.BoolVar(&f.underSeccomp, "only-under-seccomp", false, "count only syscalls made under a seccomp filter, until the next exec (measures runtime baselines)")
 	fs.MarkHidden("only-under-seccomp")
 }
@@ -78,7 +83,12 @@ func (f *recordFlags) policy() (synth.Policy, error) {
 	}
 	p.Infer = inf
 	p.CacheDir = os.Getenv("SECCOMPGEN_CACHE_DIR")
-	p.Args = f.args
+	pins, err := synth.ParsePins(f.args)
+	if err != nil {
+		return p, fmt.Errorf("--args: %w", err)
+	}
+	f.pins, p.Pin = pins, pins
+	p.Args = len(pins) == len(recording.PinGroups)
 	if f.underSeccomp {
 		// The measuring mode counts exactly what runs under a filter;
 		// what the runtime (runc is Go) could also do would falsify it.
@@ -86,7 +96,7 @@ func (f *recordFlags) policy() (synth.Policy, error) {
 	}
 	p.Errno = f.errno
 	if p.Errno == "" {
-		p.Errno = synth.DefaultErrno(p.Infer, p.Args)
+		p.Errno = synth.DefaultErrno(p.Infer, f.argsAsked())
 	} else if _, err := synth.ParseErrno(p.Errno); err != nil {
 		return p, fmt.Errorf("--errno: %w", err)
 	}
@@ -113,7 +123,7 @@ func (f *recordFlags) denyList() ([]string, error) {
 			deny = append(deny, n)
 		}
 	}
-	if f.args && (f.fs == nil || !f.fs.Changed("deny")) {
+	if f.argsAsked() && (f.fs == nil || !f.fs.Changed("deny")) {
 		// An argument-pinned profile that allows io_uring promises what
 		// it cannot keep: a ring opens any socket or file, unfiltered.
 		deny = append(deny, "io_uring")
@@ -126,6 +136,26 @@ func (f *recordFlags) denyList() ([]string, error) {
 		}
 	}
 	return deny, errors.Join(errs...)
+}
+
+// argsAsked reports whether the user asked for argument pinning (--args
+// with some group): a profile then refuses what it does not pin with
+// EPERM and denies io_uring by default. The default's pinning alone
+// changes neither.
+func (f *recordFlags) argsAsked() bool {
+	if f.fs == nil || !f.fs.Changed("args") {
+		return false
+	}
+	pins, err := synth.ParsePins(f.args)
+	return err == nil && len(pins) > 0
+}
+
+// pinList is groups as help shows them: "none" for none.
+func pinList(groups []string) string {
+	if len(groups) == 0 {
+		return "none"
+	}
+	return strings.Join(groups, ",")
 }
 
 // optBool is a bool flag that can also be left unset.
@@ -190,7 +220,7 @@ func (f *recordFlags) trace(args []string) traced {
 
 	fwd := workload.ForwardSignals()
 	defer fwd.Stop()
-	t, run, status, err := workload.StartTraced(tracer.Config{MaxProcs: f.maxProcs, FilteredOnly: f.underSeccomp, Args: f.args}, w)
+	t, run, status, err := workload.StartTraced(tracer.Config{MaxProcs: f.maxProcs, FilteredOnly: f.underSeccomp, Args: f.recordArgs || len(f.pins) > 0}, w)
 	if t != nil {
 		defer t.Close()
 	}
@@ -208,7 +238,7 @@ func (f *recordFlags) trace(args []string) traced {
 
 var cmdRecord = &command{
 	Name:      "record",
-	UsageLine: "record [-o FILE] [--report FILE] [--deny LIST] [--user USER[:GROUP]] [--runtime R] [--infer LIST] [--errno E] [--args] -- CMD [ARG...]\n       seccompgen record [flags] --pid PID [--from-exec] [--duration D]\n       seccompgen record [flags] --cgroup DIR [--duration D]",
+	UsageLine: "record [-o FILE] [--report FILE] [--deny LIST] [--user USER[:GROUP]] [--runtime R] [--infer LIST] [--errno E] [--args[=LIST]] -- CMD [ARG...]\n       seccompgen record [flags] --pid PID [--from-exec] [--duration D]\n       seccompgen record [flags] --cgroup DIR [--duration D]",
 	Short:     "trace CMD's process tree and write the smallest profile that lets it run",
 	Long: `
 Record runs CMD under an eBPF tracer that sees every syscall of CMD, of every
@@ -261,14 +291,30 @@ docs/inference.md. The levels:
 by default, on which programs fall back (glibc from clone3 to clone); EPERM
 with --infer none or --args. Explicit denies always get EPERM.
 
---args also records the first argument of socket (the domain), clone (its
-namespace flags) and personality, on x86_64, and allows each only with the
-values seen: one ALLOW rule per value (SCMP_CMP_EQ; for clone
-SCMP_CMP_MASKED_EQ on the namespace flags). A syscall stays unconditional
-when the values may be incomplete, when an i386 call used it, or when
---runtime or --infer go needs it (binscan's inferences do not unpin it). When clone is pinned, clone3 (whose flags
-are behind a pointer, out of a filter's reach) fails with ENOSYS, and the C
-library and the Go runtime fall back to clone. With --args the default
+--args[=LIST] pins syscall arguments to the values the run used: one ALLOW
+rule per value (values one bit apart folded into one masked comparison),
+so anything else gets the default errno. LIST: all (--args alone), none,
+default (what record does without the flag: ` + pinList(synth.DefaultPins) + `), or a
+comma-separated list of groups:
+
+  socket        socket's domain and type (SOCK_RAW refused unless used),
+                socketpair's domain, i386 socketcall's call
+  clone         clone's namespace flags
+  namespaces    unshare's namespace flags, setns's nstype
+  personality   personality's persona
+  ioctl         ioctl's request (TIOCSTI refused unless used)
+  prctl         prctl's option
+  exec-memory   PROT_EXEC of mprotect, pkey_mprotect (W^X after start-up)
+  exec-mmap     PROT_EXEC of mmap, mmap2 (breaks a static or Go program
+                that later execs a dynamically linked one)
+
+An argument stays free (warned about, "unpinned" in the report) when it
+took more than 64 distinct values, when its values may be incomplete, or
+when the pinned filter would exceed the kernel's 4096 instructions; a
+syscall stays unconditional when an x32 call used it or --runtime or
+--infer go needs it. When clone is pinned, clone3 (whose flags are behind a
+pointer) fails with ENOSYS, and the C library and the Go runtime fall back
+to clone. With --args given the default --errno is EPERM and the default
 --deny also denies io_uring, whose rings open sockets and files no filter
 sees. See docs/args.md and docs/io_uring.md.
 

@@ -36,6 +36,7 @@ func main() {
 		runCmd  = flag.String("command", "", "the command to name in the results (default: how this was run)")
 		keepTmp = flag.Bool("keep", false, "keep the temporary directory (to debug a workload)")
 		ref     = flag.Bool("docker-default", true, "also run each held-out run under Docker's default profile, for reference")
+		args    = flag.String("args", "", "record every training run with --args=`SETTING` (all, none, default, or groups joined by +); empty: the CLI's default")
 	)
 	flag.Parse()
 	if *runCmd == "" {
@@ -43,7 +44,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	h := &harness{levels: split(*infer), errnos: split(*errnos), runTimeout: *limit, keep: *keepTmp, reference: *ref}
+	h := &harness{levels: split(*infer), errnos: split(*errnos), runTimeout: *limit, keep: *keepTmp, reference: *ref, args: strings.ReplaceAll(*args, "+", ",")}
 	err := h.run(ctx, *bin, *out, *runCmd, split(*only))
 	killAll()
 	if err != nil {
@@ -71,7 +72,8 @@ type harness struct {
 	errnos     []string // empty: the CLI's default
 	runTimeout time.Duration
 	keep       bool
-	reference  bool // also enforce Docker's default during the held-out run
+	reference  bool   // also enforce Docker's default during the held-out run
+	args       string // record --args=args; "": the CLI's default
 	tmp        string
 }
 
@@ -90,7 +92,7 @@ func (h *harness) run(ctx context.Context, bin, out, command string, only []stri
 	if err != nil {
 		return err
 	}
-	d := &doc{command: command, levels: h.levels, runTimeout: h.runTimeout, started: time.Now().UTC()}
+	d := &doc{command: command, levels: h.levels, runTimeout: h.runTimeout, started: time.Now().UTC(), args: h.args}
 	help, err := output(ctx, nil, "", h.bin, "help", "record")
 	if err != nil {
 		return fmt.Errorf("%s help record: %w", h.bin, err)
@@ -290,6 +292,9 @@ func (h *harness) recordArgs(level, errno, report, profile, user string) invocat
 	args := []string{h.bin, "record", "--infer", level, "--report", report, "-o", profile}
 	if errno != "" {
 		args = append(args, "--errno", errno)
+	}
+	if h.args != "" {
+		args = append(args, "--args="+h.args)
 	}
 	if user != "" {
 		args = append(args, "--user", user)

@@ -57,6 +57,7 @@ type doc struct {
 	command            string
 	levels, errnos     []string
 	errnoNote          string // why -errno was not measured, when it was asked for
+	args               string // record --args; "": the CLI's default
 	defaultLevel       string // record's default --infer, from its help
 	machine            [][2]string
 	started, finished  time.Time
@@ -169,6 +170,11 @@ func (d *doc) markdown() string {
 		errnos = d.errnoNote
 	}
 	p("| errno for syscalls the profile does not name | %s |\n", errnos)
+	args := "not given: the CLI's default"
+	if d.args != "" {
+		args = "`--args=" + d.args + "`"
+	}
+	p("| argument pinning (`record --args`) | %s |\n", args)
 	p("| time limit per run | %s (then the process group is killed: \"timed out\") |\n\n", d.runTimeout)
 
 	d.summary(p)

@@ -56,26 +56,46 @@ const enum state *unused_state __attribute__((unused));
  * constant, so the verifier drops the check when it is off. */
 volatile const __u32 filtered_only = 0;
 
-/* Set at load (Config.Args): also record the first argument of the few
- * x86_64 syscalls whose profile rule can pin it (recording.PinnedArgs).
- * A constant, so with it off the verifier drops the branch. */
+/* Set at load (Config.Args): also record the arguments of the syscalls
+ * of recording.PinnedArgs. A constant, so with it off the verifier drops
+ * the branch. */
 volatile const __u32 record_args = 0;
 
-/* The x86_64 syscalls of recording.PinnedArgs. */
-enum pinned { NR_SOCKET_X86_64 = 41, NR_CLONE_X86_64 = 56, NR_PERSONALITY_X86_64 = 135 };
-const enum pinned *unused_pinned __attribute__((unused));
-/* clone's namespace-creating flags: the only bits of its flags pinned
- * (recording.CloneNamespaceFlags). All fit in 31 bits, so an enum holds
- * them. */
-enum clone_ns {
-	CLONE_NS_MASK = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 |
-			0x10000000 | 0x20000000 | 0x40000000 | 0x00000080,
+/* Argument pinning. MAX_PIN_SLOTS bounds the (ABI, syscall, argument)
+ * triples recorded; ARG_VALUES_MAX the distinct values kept of each: a
+ * value beyond it is counted in its argsets entry (dropped), and
+ * userspace leaves that argument free. A seccomp rule per value
+ * costs filter instructions, and an ioctl request set of a terminal
+ * program is a few dozen, so 64. PINS_PER_SYSCALL: arguments of one
+ * syscall (socket's domain and type). */
+enum argpin { MAX_PIN_SLOTS = 64, ARG_VALUES_MAX = 64, PINS_PER_SYSCALL = 2 };
+const enum argpin *unused_argpin __attribute__((unused));
+
+/* One pinned argument: key is abi * MAX_NR + nr, as in stats. Slots of
+ * one syscall are adjacent. */
+struct pinslot {
+	__u32 key;
+	__u32 idx;  /* 0..5 */
+	__u64 mask; /* 0: the whole value */
 };
-const enum clone_ns *unused_clone_ns __attribute__((unused));
+
+/* Set at load from recording.PinnedArgs (tracer.pinTables): pin_first
+ * is 1 + the first slot of (abi, nr), 0 for a syscall nothing pins; the
+ * hot path pays one load of it per syscall, only pinned ones more. */
+volatile const __u8 pin_first[NR_ABIS * MAX_NR] = {};
+volatile const struct pinslot pins[MAX_PIN_SLOTS] = {};
+
+/* Per slot: distinct values inserted into argvals, and calls whose value
+ * was not recorded because ARG_VALUES_MAX were already. */
+struct argset {
+	__u64 distinct;
+	__u64 dropped;
+};
 
 struct argkey {
 	__u32 nr;
-	__u32 idx;
+	__u16 idx;
+	__u16 abi;
 	__u64 value;
 };
 
@@ -226,15 +246,23 @@ struct {
 	__type(value, __u64);
 } losses SEC(".maps");
 
-/* Distinct (syscall, argument, value) seen with record_args, and how
- * often. A full map is counted in losses (LOSS_ARGS_FULL): the set of
- * values is then incomplete, and userspace must not pin it. */
+/* Distinct (ABI, syscall, argument, value) seen with record_args, and
+ * how often. Sized MAX_PIN_SLOTS * ARG_VALUES_MAX, so it fills only if
+ * argsets' bound failed; that is counted in losses (LOSS_ARGS_FULL), and
+ * userspace then pins nothing. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, MAX_PIN_SLOTS * ARG_VALUES_MAX);
 	__type(key, struct argkey);
 	__type(value, __u64);
 } argvals SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_PIN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct argset);
+} argsets SEC(".maps");
 
 /* Files already reported mapped executable: each is reported once. A
  * full map is counted in losses (LOSS_LIBS_FULL). */
@@ -257,23 +285,80 @@ static __always_inline void lose(__u32 what)
 		(*n)++;
 }
 
-static __always_inline void count_arg(__u32 nr, __u64 value)
+/* count_arg counts value for pin slot, inserting it when new unless the
+ * slot has ARG_VALUES_MAX values already. Two CPUs inserting at once
+ * may pass the bound by one each: harmless, every value is still kept. */
+static __always_inline void count_arg(__u32 slot, __u32 abi, __u32 nr, __u32 idx, __u64 value)
 {
-	struct argkey k = { .nr = nr, .idx = 0, .value = value };
+	struct argkey k = { .nr = nr, .idx = idx, .abi = abi, .value = value };
 	__u64 one = 1;
 	__u64 *n = bpf_map_lookup_elem(&argvals, &k);
 	if (n) {
 		__sync_fetch_and_add(n, 1);
 		return;
 	}
-	if (!bpf_map_update_elem(&argvals, &k, &one, BPF_NOEXIST))
+	struct argset *set = bpf_map_lookup_elem(&argsets, &slot);
+	if (!set)
 		return;
+	if (set->distinct >= ARG_VALUES_MAX) {
+		__sync_fetch_and_add(&set->dropped, 1);
+		return;
+	}
+	if (!bpf_map_update_elem(&argvals, &k, &one, BPF_NOEXIST)) {
+		__sync_fetch_and_add(&set->distinct, 1);
+		return;
+	}
 	/* Another CPU may have inserted the key meanwhile; else the map is full. */
 	n = bpf_map_lookup_elem(&argvals, &k);
 	if (n)
 		__sync_fetch_and_add(n, 1);
 	else
 		lose(LOSS_ARGS_FULL);
+}
+
+/* arg_reg is argument idx as seccomp sees it: x86_64's registers, or
+ * IA32 emulation's, whose arguments are 32 bits. */
+static __always_inline __u64 arg_reg(struct pt_regs *regs, __u32 abi, __u32 idx)
+{
+	if (abi == ABI_I386) {
+		switch (idx) {
+		case 0: return (__u32)regs->bx;
+		case 1: return (__u32)regs->cx;
+		case 2: return (__u32)regs->dx;
+		case 3: return (__u32)regs->si;
+		case 4: return (__u32)regs->di;
+		default: return (__u32)regs->bp;
+		}
+	}
+	switch (idx) {
+	case 0: return regs->di;
+	case 1: return regs->si;
+	case 2: return regs->dx;
+	case 3: return regs->r10;
+	case 4: return regs->r8;
+	default: return regs->r9;
+	}
+}
+
+/* record_pinned counts the pinned arguments of syscall key (abi * MAX_NR
+ * + nr), if it has any. */
+static __always_inline void record_pinned(struct pt_regs *regs, __u32 abi, __u32 nr, __u32 key)
+{
+	if (key >= NR_ABIS * MAX_NR)
+		return;
+	__u32 first = pin_first[key];
+	if (!first)
+		return;
+	for (__u32 j = 0; j < PINS_PER_SYSCALL; j++) {
+		__u32 slot = first - 1 + j;
+		if (slot >= MAX_PIN_SLOTS || pins[slot].key != key)
+			break;
+		__u64 v = arg_reg(regs, abi, pins[slot].idx);
+		__u64 mask = pins[slot].mask;
+		if (mask)
+			v &= mask;
+		count_arg(slot, abi, nr, pins[slot].idx, v);
+	}
 }
 
 /* fill_path writes file's path, relative to task's root, into e: a
@@ -573,13 +658,8 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		bpf_get_current_comm(s->first_comm, sizeof(s->first_comm));
 	}
 	s->count++;
-	if (record_args && abi == ABI_X86_64 &&
-	    (nr == NR_SOCKET_X86_64 || nr == NR_CLONE_X86_64 || nr == NR_PERSONALITY_X86_64)) {
-		__u64 a0 = regs->di;
-		if (nr == NR_CLONE_X86_64)
-			a0 &= (__u64)CLONE_NS_MASK;
-		count_arg((__u32)nr, a0);
-	}
+	if (record_args)
+		record_pinned(regs, abi, (__u32)nr, key);
 	/* A file mapped executable: a library (ld.so's or dlopen's). glibc
 	 * maps the text segment with its own mmap(PROT_READ|PROT_EXEC, fd). */
 	if (nr == NR_MMAP_X86_64 && abi != ABI_I386) {

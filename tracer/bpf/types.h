@@ -62,6 +62,7 @@ struct pt_regs {
 	unsigned long bp;
 	unsigned long r8;
 	unsigned long r10;
+	unsigned long r9;
 } __attribute__((preserve_access_index));
 
 struct qstr {
