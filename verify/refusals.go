@@ -18,6 +18,11 @@ const (
 	// a seccomp filter CMD installed itself, or a ptrace tracer that
 	// skipped the call.
 	ByOther = "other"
+	// ByFallback: a rule of the profile answers the syscall ENOSYS on
+	// purpose, so that callers take their fallback (clone3 when clone's
+	// flags are pinned: glibc then calls clone). Not a failure: the JSON
+	// lists it, the text does not.
+	ByFallback = "fallback"
 )
 
 // x32SyscallBit marks an x32 syscall's number in the return register.
@@ -86,6 +91,8 @@ func Refused(prof *profiles.Profile, name string, r *recording.Refusals) Enforce
 		}
 		if allowed[s.Name] && prof.AdmitsABI(string(s.ABI)) {
 			e.By = ByOther
+		} else if t, action := prof.Treats(s.Name); t == profiles.Denied && action == "ENOSYS" && e.Errno == "ENOSYS" {
+			e.By = ByFallback
 		}
 		rep.Refused = append(rep.Refused, e)
 	}
@@ -98,9 +105,12 @@ func (r EnforceReport) Text() string {
 	var msg strings.Builder
 	var mine, others []string
 	for _, e := range r.Refused {
-		if e.By == ByProfile {
+		switch e.By {
+		case ByFallback:
+			// Answered as the profile meant: the caller falls back.
+		case ByProfile:
 			mine = append(mine, e.line())
-		} else {
+		default:
 			others = append(others, e.line())
 		}
 	}

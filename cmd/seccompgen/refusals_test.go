@@ -22,7 +22,7 @@ import (
 func refusalsProfile(t *testing.T) (prog, prof string) {
 	t.Helper()
 	prog = buildC(t, "refusals")
-	prof, _, r := recordFiles(t, nil, prog, "1")
+	prof, _, r := recordFiles(t, []string{"--args=none"}, prog, "1")
 	if r.status != 7 || !p(r.stdout) {
 		t.Fatalf("record: status %d, stdout %q, stderr:\n%s", r.status, r.stdout, r.stderr)
 	}
@@ -304,7 +304,7 @@ func TestRunRefusalsForeignABI(t *testing.T) {
 	testenv.RequireBPF(t)
 	testenv.RequireTool(t, "gcc")
 	prog := buildC(t, "foreignabi")
-	prof, _, rec := recordFiles(t, nil, prog, "x86_64")
+	prof, _, rec := recordFiles(t, []string{"--args=none"}, prog, "x86_64")
 	if rec.status != 0 || rec.stdout != "x86_64: ok\n" {
 		t.Fatalf("record: status %d, stdout %q, stderr:\n%s", rec.status, rec.stdout, rec.stderr)
 	}
@@ -336,7 +336,7 @@ func TestRunReportsRefusalsI386(t *testing.T) {
 	testenv.RequireTool(t, "gcc")
 	testenv.RequireIA32(t)
 	prog := buildC(t, "refusals", "-m32")
-	prof, _, r := recordFiles(t, nil, prog, "1")
+	prof, _, r := recordFiles(t, []string{"--args=none"}, prog, "1")
 	if r.status != 7 || !p(r.stdout) {
 		t.Fatalf("record: status %d, stdout %q, stderr:\n%s", r.status, r.stdout, r.stderr)
 	}
@@ -361,5 +361,43 @@ func TestRunReportsRefusalsI386(t *testing.T) {
 				t.Errorf("stderr (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestRunRefusalFallback: under a profile with clone pinned (record's
+// default), glibc's clone3 gets the profile's ENOSYS rule and falls back
+// to clone: not printed as a refusal, listed in the JSON as a fallback.
+func TestRunRefusalFallback(t *testing.T) {
+	testenv.RequireBPF(t)
+	prog := buildC(t, "refusals")
+	prof, _, r := recordFiles(t, nil, prog, "1")
+	if r.status != 7 {
+		t.Fatalf("record: status %d, stderr:\n%s", r.status, r.stderr)
+	}
+	if conds, unconditional := condRules(t, prof, "clone"); unconditional || len(conds) == 0 {
+		t.Skipf("clone is not pinned by record's default here (unconditional %v): no ENOSYS fallback to see", unconditional)
+	}
+	out := filepath.Join(t.TempDir(), "refused.json")
+	r = seccompgen(t, "run", "--report", out, "--profile", prof, "--", prog, "1")
+	if r.status != 7 || r.stderr != "" {
+		t.Fatalf("status %d, stderr:\n%s", r.status, r.stderr)
+	}
+	var rep struct {
+		Refused []struct{ Name, By, Errno string }
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range rep.Refused {
+		if e.Name != "clone3" || e.By != "fallback" || e.Errno != "ENOSYS" {
+			t.Errorf("refused %+v: want only clone3, by fallback, ENOSYS", e)
+		}
+	}
+	if len(rep.Refused) == 0 {
+		t.Errorf("clone3 not listed as a fallback: %s", data)
 	}
 }
