@@ -205,8 +205,15 @@ func cpuPerCall(calls int) metric {
 // duration of each run: the storm then runs outside the traced tree, and
 // pays what every other process on the host pays while seccompgen records.
 func backgroundRecord(bin, profile string) func() (func(), error) {
+	return background(bin, "record", "-o", profile, "--", "/bin/sh", "-c", "echo ready; exec sleep 600")
+}
+
+// background starts `bin args...`, whose workload prints "ready" and
+// sleeps, for the duration of each run, and stops it with SIGTERM, which
+// seccompgen forwards to the sleep (record then writes its profile).
+func background(bin string, args ...string) func() (func(), error) {
 	return func() (func(), error) {
-		cmd := exec.Command(bin, "record", "-o", profile, "--", "/bin/sh", "-c", "echo ready; exec sleep 600")
+		cmd := exec.Command(bin, args...)
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			return nil, err
@@ -219,10 +226,9 @@ func backgroundRecord(bin, profile string) func() (func(), error) {
 		if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
 			cmd.Process.Kill()
 			cmd.Wait()
-			return nil, fmt.Errorf("seccompgen record of a sleeping shell: workload said %q\n%s", line, stderr.String())
+			return nil, fmt.Errorf("seccompgen %s of a sleeping shell: workload said %q\n%s", args[0], line, stderr.String())
 		}
 		return func() {
-			// record forwards SIGTERM to the sleep and writes its profile.
 			cmd.Process.Signal(syscall.SIGTERM)
 			cmd.Wait()
 		}, nil

@@ -3,13 +3,9 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
@@ -155,28 +151,7 @@ func attachAll(ps []*ebpf.Program) func() (func(), error) {
 // --profile profile` for the duration of each run: the storm then runs
 // outside the confined tree while run counts its refusals.
 func backgroundRun(bin, profile string, argv []string) func() (func(), error) {
-	return func() (func(), error) {
-		cmd := exec.Command(bin, append([]string{"run", "--profile", profile, "--"}, argv...)...)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			return nil, err
-		}
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			return nil, err
-		}
-		if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
-			cmd.Process.Kill()
-			cmd.Wait()
-			return nil, fmt.Errorf("seccompgen run of a sleeping shell: workload said %q\n%s", line, stderr.String())
-		}
-		return func() {
-			// run forwards SIGTERM to the sleep.
-			cmd.Process.Signal(syscall.SIGTERM)
-			cmd.Wait()
-		}, nil
-	}
+	return background(bin, append([]string{"run", "--profile", profile, "--"}, argv...)...)
 }
 
 // refusalNote keeps a storm's samples for the note on what refusal
